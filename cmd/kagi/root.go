@@ -1,0 +1,47 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+const rootLong = `kagi (鍵, "key") is a sudo for AWS: IAM self-service and MFA-gated role sessions
+from the terminal.
+
+Planned verbs (not in this build yet):
+  kagi                      the terminal UI: dashboard, onboarding, password, keys, roles
+  kagi mfa register|resync|remove
+  kagi password             change your console password against the live policy
+  kagi keys list|rotate|deactivate|delete
+  kagi git-credentials list|create|reset|deactivate|delete
+  kagi add|remove|import PROFILE, kagi list, kagi clear
+  kagi assume|exec|export|console PROFILE
+  kagi credential-process PROFILE
+  kagi doctor, kagi setup, kagi policy`
+
+func newRootCmd(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "kagi",
+		Short:         "A sudo for AWS: IAM self-service and MFA-gated role sessions",
+		Long:          rootLong,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return a.setup(cmd)
+		},
+	}
+	f := root.PersistentFlags()
+	f.StringVar(&a.settings.Profile, "profile", "", "AWS profile to use (default: $AWS_PROFILE or \"default\")")
+	f.StringVar(&a.settings.Region, "region", "", "AWS region (default: $AWS_REGION, the profile's region, or us-east-1)")
+	f.StringVar(&a.settings.EndpointURL, "endpoint-url", "", "send IAM and STS calls to this endpoint (e.g. kagi demo serve, moto, LocalStack)")
+	f.BoolVar(&a.debug, "debug", false, "log AWS calls to stderr (secrets redacted)")
+	f.StringVar(&a.debugFile, "debug-file", "", "write the debug log to this file instead of stderr (created 0600)")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+
+	root.AddGroup(&cobra.Group{ID: "identity", Title: "Identity:"}, &cobra.Group{ID: "demo", Title: "Demo:"})
+	root.AddCommand(
+		newVersionCmd(a),
+		newWhoamiCmd(a),
+		newDemoCmd(a),
+	)
+	return root
+}

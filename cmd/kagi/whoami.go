@@ -1,0 +1,69 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kagi-cli/kagi/awsx"
+)
+
+func newWhoamiCmd(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "whoami",
+		Short:   "Show the account, ARN, user name and MFA devices of your credentials",
+		GroupID: "identity",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.awsConfig()
+			if err != nil {
+				return err
+			}
+			if err := cfg.RequireCredentials(); err != nil {
+				return err
+			}
+			id, err := awsx.WhoAmI(cmd.Context(), cfg.STS(), cfg.IAM())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(id)
+			}
+			return printIdentity(a.stdout, id)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}
+
+func printIdentity(w io.Writer, id *awsx.Identity) error {
+	fmt.Fprintf(w, "Account:  %s\n", id.Account)
+	fmt.Fprintf(w, "ARN:      %s\n", id.ARN)
+	switch {
+	case id.UserName != "":
+		fmt.Fprintf(w, "User:     %s\n", id.UserName)
+	case id.RoleName != "":
+		fmt.Fprintf(w, "Role:     %s\n", id.RoleName)
+	}
+	if id.RoleName != "" {
+		return nil
+	}
+	if len(id.MFADevices) == 0 {
+		_, err := fmt.Fprintln(w, "MFA:      none (run 'kagi mfa register' to add a virtual MFA device)")
+		return err
+	}
+	for i, d := range id.MFADevices {
+		label := "MFA:"
+		if i > 0 {
+			label = ""
+		}
+		fmt.Fprintf(w, "%-9s %s (enabled %s)\n", label, d.SerialNumber, d.EnabledAt.UTC().Format(time.DateOnly))
+	}
+	return nil
+}
