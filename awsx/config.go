@@ -144,7 +144,9 @@ func loadINI(path string) (*ini.File, error) {
 	}
 	f, err := ini.LoadSources(ini.LoadOptions{AllowNestedValues: true, SpaceBeforeInlineComment: true}, data)
 	if err != nil {
-		return nil, fmt.Errorf("%s is not a valid AWS config file: %w", path, err)
+		// ini's messages end with the offending line and a newline; keep the error on one line.
+		msg, _, _ := strings.Cut(strings.TrimSpace(err.Error()), "\n")
+		return nil, fmt.Errorf("%s is not a valid AWS config file: %s", path, msg)
 	}
 	return f, nil
 }
