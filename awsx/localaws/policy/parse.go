@@ -9,10 +9,9 @@
 package policy
 
 import (
-	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -45,7 +44,6 @@ type Document struct {
 
 // statement is one normalised policy statement.
 type statement struct {
-	sid         string
 	deny        bool
 	notAction   bool
 	actions     []string // as written; matched case-insensitively
@@ -75,7 +73,8 @@ func Parse(doc []byte) (*Document, error) {
 		return nil, malformed("invalid JSON: %v", err)
 	}
 	d := &Document{}
-	for name, raw := range top {
+	for _, name := range sortedKeys(top) {
+		raw := top[name]
 		switch name {
 		case "Version":
 			v, err := decodeString(raw, "Version")
@@ -116,7 +115,11 @@ func Parse(doc []byte) (*Document, error) {
 	for i, rs := range rawStatements {
 		st, err := parseStatement(rs)
 		if err != nil {
-			return nil, fmt.Errorf("statement %d: %w", i, err)
+			reason := err.Error()
+			if me, ok := errors.AsType[*MalformedError](err); ok {
+				reason = me.Reason
+			}
+			return nil, malformed("statement %d: %s", i, reason)
 		}
 		d.statements = append(d.statements, st)
 	}
@@ -132,7 +135,7 @@ func parseStatement(raw json.RawMessage) (statement, error) {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return st, malformed("invalid statement: %v", err)
 	}
-	for name := range m {
+	for _, name := range sortedKeys(m) {
 		switch name {
 		case "Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "Condition":
 		case "NotPrincipal":
@@ -144,7 +147,7 @@ func parseStatement(raw json.RawMessage) (statement, error) {
 	}
 	var err error
 	if raw, ok := m["Sid"]; ok {
-		if st.sid, err = decodeString(raw, "Sid"); err != nil {
+		if _, err = decodeString(raw, "Sid"); err != nil {
 			return st, err
 		}
 	}
@@ -242,7 +245,8 @@ func parsePrincipal(raw json.RawMessage) (*principals, error) {
 		return nil, malformed("Principal must not be empty")
 	}
 	p := &principals{}
-	for kind, v := range m {
+	for _, kind := range sortedKeys(m) {
+		v := m[kind]
 		vals, err := decodeStrings(v, "Principal "+kind)
 		if err != nil {
 			return nil, err
@@ -264,7 +268,7 @@ func parsePrincipal(raw json.RawMessage) (*principals, error) {
 }
 
 // parseConditions flattens the Condition element into one condition per
-// (operator, key); sorting keeps evaluation order deterministic.
+// (operator, key), in sorted order so evaluation is deterministic.
 func parseConditions(raw json.RawMessage) ([]condition, error) {
 	if jsonKind(raw) != '{' {
 		return nil, malformed("Condition must be an object")
@@ -274,7 +278,8 @@ func parseConditions(raw json.RawMessage) ([]condition, error) {
 		return nil, malformed("invalid Condition: %v", err)
 	}
 	var out []condition
-	for opName, rawBlock := range blocks {
+	for _, opName := range sortedKeys(blocks) {
+		rawBlock := blocks[opName]
 		op, ifExists, err := parseOperator(opName)
 		if err != nil {
 			return nil, err
@@ -286,7 +291,8 @@ func parseConditions(raw json.RawMessage) ([]condition, error) {
 		if err := json.Unmarshal(rawBlock, &keys); err != nil {
 			return nil, malformed("invalid condition block %q: %v", opName, err)
 		}
-		for key, rawValues := range keys {
+		for _, key := range sortedKeys(keys) {
+			rawValues := keys[key]
 			if !strings.Contains(key, ":") {
 				return nil, malformed("condition key %q must be prefixed by a service", key)
 			}
@@ -297,98 +303,5 @@ func parseConditions(raw json.RawMessage) ([]condition, error) {
 			out = append(out, condition{op: op, ifExists: ifExists, key: key, values: vals})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].op.name != out[j].op.name {
-			return out[i].op.name < out[j].op.name
-		}
-		if out[i].ifExists != out[j].ifExists {
-			return !out[i].ifExists
-		}
-		return out[i].key < out[j].key
-	})
 	return out, nil
-}
-
-// decodeConditionValues accepts a scalar or an array of scalars; IAM compares
-// everything as strings, so bools and numbers keep their JSON text.
-func decodeConditionValues(raw json.RawMessage, key string) ([]string, error) {
-	items := []json.RawMessage{raw}
-	if jsonKind(raw) == '[' {
-		items = nil
-		if err := json.Unmarshal(raw, &items); err != nil {
-			return nil, malformed("invalid values for condition key %q: %v", key, err)
-		}
-		if len(items) == 0 {
-			return nil, malformed("condition key %q has no values", key)
-		}
-	}
-	out := make([]string, 0, len(items))
-	for _, it := range items {
-		switch k := jsonKind(it); {
-		case k == '"':
-			s, err := decodeString(it, "condition value")
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, s)
-		case k == 't' || k == 'f' || k == '-' || (k >= '0' && k <= '9'):
-			// Already validated by encoding/json; the literal is the value.
-			out = append(out, string(bytes.TrimSpace(it)))
-		default:
-			return nil, malformed("condition key %q: values must be strings, numbers or booleans", key)
-		}
-	}
-	return out, nil
-}
-
-// decodeStrings accepts a string or a non-empty array of strings.
-func decodeStrings(raw json.RawMessage, elem string) ([]string, error) {
-	if jsonKind(raw) == '"' {
-		s, err := decodeString(raw, elem)
-		if err != nil {
-			return nil, err
-		}
-		return []string{s}, nil
-	}
-	if jsonKind(raw) != '[' {
-		return nil, malformed("%s must be a string or an array of strings", elem)
-	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, malformed("invalid %s: %v", elem, err)
-	}
-	if len(items) == 0 {
-		return nil, malformed("%s must not be empty", elem)
-	}
-	out := make([]string, 0, len(items))
-	for _, it := range items {
-		s, err := decodeString(it, elem)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, nil
-}
-
-// decodeString checks the JSON type first because encoding/json silently
-// turns null into "".
-func decodeString(raw json.RawMessage, elem string) (string, error) {
-	if jsonKind(raw) != '"' {
-		return "", malformed("%s must be a string", elem)
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", malformed("invalid %s: %v", elem, err)
-	}
-	return s, nil
-}
-
-// jsonKind returns the first non-space byte of a JSON value, or 0.
-func jsonKind(raw []byte) byte {
-	raw = bytes.TrimLeft(raw, " \t\r\n")
-	if len(raw) == 0 {
-		return 0
-	}
-	return raw[0]
 }

@@ -78,7 +78,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown-top", `{"Foo":1,"Statement":{"Effect":"Allow","Action":"*"}}`, "unknown policy element"},
 		{"unknown-statement-element", stmt(`"Effect":"Allow","Actions":"*"`), "unknown statement element"},
 		{"missing-effect", stmt(`"Action":"*"`), "missing Effect"},
-		{"effect-case", stmt(`"Effect":"allow","Action":"*"`), "invalid Effect"},
+		{"effect-case", stmt(`"Effect":"allow","Action":"*"`), "statement 0: invalid Effect"},
 		{"effect-unknown", stmt(`"Effect":"Maybe","Action":"*"`), "invalid Effect"},
 		{"effect-null", stmt(`"Effect":null,"Action":"*"`), "Effect must be a string"},
 		{"action-and-notaction", stmt(`"Effect":"Allow","Action":"*","NotAction":"iam:*"`), "both Action and NotAction"},
@@ -118,7 +118,7 @@ func TestParseErrors(t *testing.T) {
 			if !errors.As(err, &me) {
 				t.Fatalf("error %v is not a *MalformedError", err)
 			}
-			if !strings.Contains(err.Error(), "MalformedPolicyDocument") || !strings.Contains(err.Error(), tc.want) {
+			if !strings.HasPrefix(err.Error(), "MalformedPolicyDocument: ") || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %q does not contain %q", err, tc.want)
 			}
 		})
