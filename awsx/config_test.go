@@ -57,18 +57,18 @@ aws_session_token = dev-token
 		return m
 	}
 	tests := []struct {
-		name                   string
-		settings               awsx.Settings
-		env                    map[string]string
+		name                    string
+		settings                awsx.Settings
+		env                     map[string]string
 		wantProfile, wantRegion string
-		wantIAM, wantSTS       string
-		wantKey, wantSource    string
+		wantIAM, wantSTS        string
+		wantKey, wantSource     string
 	}{
 		{name: "default profile from files", env: base, wantProfile: "default", wantRegion: "eu-west-1", wantKey: "AKIADEFAULT00000000", wantSource: credFile},
 		{name: "AWS_PROFILE selects profile, its region and endpoint_url", env: with(map[string]string{"AWS_PROFILE": "dev"}),
 			wantProfile: "dev", wantRegion: "ap-northeast-1", wantIAM: "http://127.0.0.1:9999", wantSTS: "http://127.0.0.1:9999", wantKey: "AKIADEV000000000000", wantSource: credFile},
 		{name: "flags win over everything", settings: awsx.Settings{Profile: "dev", Region: "us-west-2", EndpointURL: "http://flag"},
-			env: with(map[string]string{"AWS_REGION": "sa-east-1", "AWS_ENDPOINT_URL": "http://env", "AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "x"}),
+			env:         with(map[string]string{"AWS_REGION": "sa-east-1", "AWS_ENDPOINT_URL": "http://env", "AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "x"}),
 			wantProfile: "dev", wantRegion: "us-west-2", wantIAM: "http://flag", wantSTS: "http://flag", wantKey: "AKIADEV000000000000", wantSource: credFile},
 		{name: "environment keys win without --profile", env: with(map[string]string{"AWS_PROFILE": "dev", "AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "x"}),
 			wantProfile: "dev", wantRegion: "ap-northeast-1", wantIAM: "http://127.0.0.1:9999", wantSTS: "http://127.0.0.1:9999", wantKey: "AKIAENV", wantSource: "environment"},

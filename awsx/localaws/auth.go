@@ -66,13 +66,14 @@ func (s *Server) authenticate(r *http.Request, body []byte, a *sigv4Auth) (*call
 		return nil, invalidToken
 	}
 	if token != t.token {
-		return nil, errf(http.StatusBadRequest, "InvalidClientTokenId", "The security token included in the request is invalid.")
+		return nil, invalidToken
 	}
 	if aerr := verifySignature(r, body, a, credsOf(t.id, t.secret, t.token), s.wallNow()); aerr != nil {
 		return nil, aerr
 	}
 	if !now.Before(t.expires) {
-		return nil, errf(http.StatusBadRequest, "ExpiredToken", "The security token included in the request is expired")
+		// 403, as IAM and STS answer it (so do the SDKs' models of the error).
+		return nil, errf(http.StatusForbidden, "ExpiredToken", "The security token included in the request is expired")
 	}
 	c := &caller{accessKeyID: t.id, temp: t}
 	if t.roleName != "" {

@@ -13,7 +13,7 @@ type Clock struct {
 	fixed  *time.Time
 }
 
-// Now returns the current endpoint time, truncated to the second as AWS reports times.
+// Now returns the current endpoint time (UTC). Responses format it to the second, as AWS does.
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()

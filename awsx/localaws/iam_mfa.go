@@ -18,6 +18,35 @@ const maxMFADevicesPerUser = 8
 // resyncWindow is how many steps ResyncMFADevice searches either side: it exists for drifted clocks.
 const resyncWindow = 20
 
+// validPath checks IAM's path pattern, (\u002F)|(\u002F[\u0021-\u007E]+\u002F), and its 512-character limit.
+func validPath(p string) bool {
+	if len(p) == 0 || len(p) == 2 || len(p) > 512 || p[0] != '/' || p[len(p)-1] != '/' {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] < 0x21 || p[i] > 0x7E {
+			return false
+		}
+	}
+	return true
+}
+
+// validateAuthCodes checks AuthenticationCode1/2 against IAM's input constraint (six digits). Like every
+// input validation it comes before authorization.
+func validateAuthCodes(q *request) *apiError {
+	for _, name := range []string{"AuthenticationCode1", "AuthenticationCode2"} {
+		v := q.get(name)
+		switch {
+		case len(v) < 6:
+			return validationError("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length greater than or equal to 6", v, lowerFirst(name))
+		case len(v) > 6:
+			return validationError("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to 6", v, lowerFirst(name))
+		case !isSixDigits(v):
+			return validationError("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\d]+", v, lowerFirst(name))
+		}
+	}
+	return nil
+}
 
 type xmlMFADevice struct {
 	UserName     string `xml:"UserName"`
@@ -40,6 +69,9 @@ func (s *Server) createVirtualMFADevice(q *request) (any, *apiError) {
 	}
 	if name == "" || !validName(name, 1, 226, "+=,.@-") {
 		return nil, validationError("1 validation error detected: Value '%s' at 'virtualMFADeviceName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+", name)
+	}
+	if !validPath(path) {
+		return nil, validationError("1 validation error detected: Value '%s' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)", path)
 	}
 	serial := s.st.mfaARN(path, name)
 	if aerr := s.authorize(q.caller, "iam:CreateVirtualMFADevice", serial, nil); aerr != nil {
@@ -70,6 +102,9 @@ func (s *Server) createVirtualMFADevice(q *request) (any, *apiError) {
 }
 
 func (s *Server) enableMFADevice(q *request) (any, *apiError) {
+	if aerr := validateAuthCodes(q); aerr != nil {
+		return nil, aerr
+	}
 	u, aerr := s.authorizeUser(q, "iam:EnableMFADevice")
 	if aerr != nil {
 		return nil, aerr
@@ -92,6 +127,9 @@ func (s *Server) enableMFADevice(q *request) (any, *apiError) {
 }
 
 func (s *Server) resyncMFADevice(q *request) (any, *apiError) {
+	if aerr := validateAuthCodes(q); aerr != nil {
+		return nil, aerr
+	}
 	u, aerr := s.authorizeUser(q, "iam:ResyncMFADevice")
 	if aerr != nil {
 		return nil, aerr

@@ -119,7 +119,10 @@ const maxBody = 1 << 20
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := s.newRequestID()
 	w.Header().Set("X-Amzn-RequestId", requestID)
-	w.Header().Set("Date", s.clock.Now().Format(http.TimeFormat))
+	// Date is the wall clock, the time signatures are checked against (see wallNow), not the endpoint clock:
+	// the SDKs correct their signing time by the skew they read from Date, so an endpoint clock moved for TOTP
+	// or expiry would otherwise make every later request of the same client fail with "Signature expired".
+	w.Header().Set("Date", s.wallNow().Format(http.TimeFormat))
 	switch r.URL.Path {
 	case "/_localaws/calls":
 		s.serveCalls(w, r)

@@ -97,11 +97,11 @@ func verifySignature(r *http.Request, body []byte, a *sigv4Auth, creds aws.Crede
 			}
 		}
 	}
-	payloadHash := r.Header.Get("X-Amz-Content-Sha256")
-	if payloadHash == "" || payloadHash == "UNSIGNED-PAYLOAD" {
-		sum := sha256.Sum256(body)
-		payloadHash = hex.EncodeToString(sum[:])
-	}
+	// The canonical request always hashes the body actually received. An X-Amz-Content-Sha256 header is only
+	// the client's claim (signed as a header if the client listed it), so trusting it would let a body be
+	// swapped under a valid signature; IAM and STS take no unsigned payloads.
+	sum := sha256.Sum256(body)
+	payloadHash := hex.EncodeToString(sum[:])
 	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = false })
 	if err := signer.SignHTTP(context.Background(), creds, clone, payloadHash, a.service, a.region, a.amzDate); err != nil {
 		return errf(http.StatusForbidden, "SignatureDoesNotMatch", "The request signature could not be computed")

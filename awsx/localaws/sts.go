@@ -12,8 +12,8 @@ const (
 	defaultSessionSeconds    = 43200
 	defaultAssumeRoleSeconds = 3600
 	maxChainedRoleSeconds    = 3600
+	maxRoleSessionSeconds    = 43200 // AssumeRole's DurationSeconds constraint, whatever the role allows
 )
-
 
 type xmlCredentials struct {
 	AccessKeyId     string `xml:"AccessKeyId"`
@@ -138,8 +138,8 @@ func (s *Server) assumeRole(q *request) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	if dur < minSessionSeconds {
-		return nil, durationError(dur, minSessionSeconds, 43200)
+	if dur < minSessionSeconds || dur > maxRoleSessionSeconds {
+		return nil, durationError(dur, minSessionSeconds, maxRoleSessionSeconds)
 	}
 	// MFA in the request: a code given now, or carried by the caller's session.
 	var mfaUser *user

@@ -97,7 +97,8 @@ func sessionToken(t testing.TB, url, id, secret string) aws.Credentials {
 }
 
 // mfaSession calls GetSessionToken with SerialNumber and a fresh TokenCode (it advances the clock one step
-// first, see nextCode) and returns the MFA-authenticated session credentials.
+// first, see nextCode) and returns the MFA-authenticated session credentials. Right after EnableMFADevice with
+// the codes of steps n and n+1, advance the clock one step yourself first: n+1 is spent.
 func mfaSession(t testing.TB, srv *localaws.Server, url, id, secret, serial, seed string) aws.Credentials {
 	t.Helper()
 	out, err := stsClient(t, url, id, secret, "").GetSessionToken(context.Background(), &sts.GetSessionTokenInput{
