@@ -165,7 +165,7 @@ func TestCLIDemoServe(t *testing.T) {
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	var info struct {
 		EndpointURL, AccessKeyID, SecretAccessKey, MFASerial, MFASecret, UserName, Password, Region, AccountID string
-		Roles                                                                                                    map[string]string
+		Roles                                                                                                  map[string]string
 	}
 	dec := json.NewDecoder(strings.NewReader(line))
 	var raw map[string]any
