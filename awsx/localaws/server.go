@@ -296,7 +296,7 @@ func (s *Server) SetSourceIP(ip string) {
 	s.sourceIP = ip
 }
 
-// credentialsFor is a helper for handlers that verify signatures with stored secrets.
+// credsOf builds the SDK credentials a stored secret signs with.
 func credsOf(id, secret, token string) aws.Credentials {
 	return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: token}
 }
