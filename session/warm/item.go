@@ -61,23 +61,28 @@ func ParseItemName(name string) (info ItemInfo, ok bool) {
 	return ItemInfo{}, false
 }
 
-// escape makes a profile name safe inside an item name: ':' separates fields and '%' escapes.
+// escape makes a profile name safe inside an item name: ':' separates fields, ';' separates the fields of
+// a kernel key description, and '%' escapes.
+var (
+	escaper   = strings.NewReplacer("%", "%25", ":", "%3A", ";", "%3B")
+	unescaper = strings.NewReplacer("%25", "%", "%3A", ":", "%3B", ";")
+)
+
 func escape(s string) string {
-	if !strings.ContainsAny(s, ":%") {
+	if !strings.ContainsAny(s, ":;%") {
 		return s
 	}
-	return strings.NewReplacer("%", "%25", ":", "%3A").Replace(s)
+	return escaper.Replace(s)
 }
 
 func unescape(s string) (string, error) {
 	if !strings.Contains(s, "%") {
 		return s, nil
 	}
-	out := strings.NewReplacer("%3A", ":", "%25", "%").Replace(s)
-	if strings.Count(s, "%") != strings.Count(s, "%3A")+strings.Count(s, "%25") {
+	if strings.Count(s, "%") != strings.Count(s, "%25")+strings.Count(s, "%3A")+strings.Count(s, "%3B") {
 		return "", errors.New("bad escape")
 	}
-	return out, nil
+	return unescaper.Replace(s), nil
 }
 
 // Entry is a cached set of temporary credentials.
