@@ -88,7 +88,7 @@ var sentences = map[Class]string{
 	ClassInvalidMFA:                    "The MFA code was not accepted; check that your authenticator's clock is correct and enter the current 6-digit code, remembering that each code works only once.",
 	ClassMFAUsed:                       "That MFA code has already been used; wait for your authenticator to show the next code and enter that one.",
 	ClassAccessDenied:                  "Access was denied; if this action requires MFA, start an MFA session first, otherwise ask your administrator for the missing permission.",
-	ClassAccessDeniedSourceIP:          "Access was denied even though your session has MFA, so a source-IP condition probably failed; connect from the allowed network (office or VPN) or ask your administrator which range the role allows.",
+	ClassAccessDeniedSourceIP:          "Access was denied even though your session has MFA, so most likely a source-IP condition failed or you are not allowed this role; connect from the allowed network (office or VPN), or ask your administrator which range and roles you may use.",
 	ClassThrottled:                     "AWS is throttling requests right now; wait a few seconds and try again.",
 	ClassExpiredToken:                  "Your AWS session credentials have expired (or your system clock is wrong); sign in again with MFA to get fresh credentials.",
 	ClassInvalidClientToken:            "AWS did not accept your credentials; check that the access key ID and secret are correct and that the key is still active.",

@@ -26,6 +26,8 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	env            awsx.Env
+	// exec replaces the process with a command (kagi exec); tests substitute it.
+	exec func(path string, argv, env []string) error
 
 	settings  awsx.Settings
 	debug     bool
@@ -71,6 +73,9 @@ func run(ctx context.Context, args []string, a *app) int {
 
 func exitCode(ctx context.Context, err error) int {
 	var ue usageError
+	if errors.Is(err, errAborted) {
+		return exitAbort
+	}
 	switch {
 	case ctx.Err() != nil && errors.Is(err, context.Canceled), ctx.Err() != nil && awsx.Classify(err) == awsx.ClassCanceled:
 		return exitAbort

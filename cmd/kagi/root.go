@@ -37,11 +37,16 @@ func newRootCmd(a *app) *cobra.Command {
 	f.StringVar(&a.debugFile, "debug-file", "", "write the debug log to this file instead of stderr (created 0600)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 
-	root.AddGroup(&cobra.Group{ID: "identity", Title: "Identity:"}, &cobra.Group{ID: "demo", Title: "Demo:"})
+	root.AddGroup(&cobra.Group{ID: "sessions", Title: "Role sessions:"}, &cobra.Group{ID: "keys", Title: "Profiles and keys:"},
+		&cobra.Group{ID: "identity", Title: "Identity:"}, &cobra.Group{ID: "demo", Title: "Demo:"})
 	root.AddCommand(
 		newVersionCmd(a),
 		newWhoamiCmd(a),
 		newDemoCmd(a),
+		newCredentialProcessCmd(a),
+		newAssumeCmd(a),
+		newExecCmd(a),
+		newExportCmd(a),
 	)
 	return root
 }
