@@ -69,8 +69,10 @@ var errUnchanged = errors.New("unchanged")
 
 // RemoveCredentialsKeys deletes aws_access_key_id, aws_secret_access_key and aws_session_token from
 // [profile] in the credentials file at path, and the section if no key is left in it. Every other line
-// stays byte for byte. The file is replaced atomically (0600) after its old content is saved to
-// path+".kagi-backup" (0600). A profile without those keys is left alone.
+// stays byte for byte. The file is replaced atomically (0600) and, unlike UpdateConfig, without a backup:
+// the only lines that change are the key's, and a backup would keep the plaintext secret on disk that
+// `kagi import` exists to remove (the key is already verified in the keyring). A profile without those
+// keys is left alone.
 func RemoveCredentialsKeys(path, profile string) error {
 	path = resolveLink(path)
 	data, err := os.ReadFile(path)
@@ -108,7 +110,7 @@ func RemoveCredentialsKeys(path, profile string) error {
 	if !exact {
 		return fmt.Errorf("%s: cannot remove the keys of profile %s without rewriting other lines; delete aws_access_key_id, aws_secret_access_key and aws_session_token from [%s] by hand", path, quote(profile), profile)
 	}
-	return replaceWithBackup(path, data, out, true)
+	return replaceWithBackup(path, data, out, false)
 }
 
 // UpdateConfig applies edit to the parsed config file at path and writes it back atomically (0600), after

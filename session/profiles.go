@@ -254,7 +254,7 @@ func (c *Config) Chain(name string) ([]*Profile, error) {
 			}
 			return chain, nil
 		case !c.has(next):
-			return nil, fmt.Errorf("%s: profile %s: source_profile %s is not a profile in %s; fix the name or add [profile %s]", c.Path, quote(cur), quote(next), c.Path, next)
+			return nil, fmt.Errorf("%s: profile %s: source_profile %s is not a profile in %s; fix the name or add [profile %s]", c.Path, quote(cur), quote(next), c.Path, plain(next))
 		}
 		for _, q := range chain {
 			if q.Name == next {
@@ -268,10 +268,10 @@ func (c *Config) Chain(name string) ([]*Profile, error) {
 func chainString(chain []*Profile, last string) string {
 	names := make([]string, 0, len(chain)+1)
 	for _, p := range chain {
-		names = append(names, p.Name)
+		names = append(names, plain(p.Name))
 	}
 	if last != "" {
-		names = append(names, last)
+		names = append(names, plain(last))
 	}
 	return strings.Join(names, " -> ")
 }
@@ -344,6 +344,14 @@ func atoiBounded(s string) (int, bool) {
 	}
 	n, err := strconv.Atoi(s)
 	return n, err == nil
+}
+
+// plain shows a name in a message as it is, or quoted if it is long or holds control characters.
+func plain(s string) string {
+	if len(s) > 80 || strings.IndexFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
+		return quote(s)
+	}
+	return s
 }
 
 // quote shows a value from a file in a message: quoted, escaped, and cut short.

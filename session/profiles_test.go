@@ -342,6 +342,7 @@ func FuzzLoadConfig(f *testing.F) {
 		"[profile a]\nrole_arn = " + roleARN + "a\nsource_profile = b\n[profile b]\nrole_arn = " + roleARN + "b\nsource_profile = a\n",
 		"\xef\xbb\xbf[profile x]\r\ns3 =\r\n  max = 1\r\nk = \"\"\"a\nb\"\"\"\n",
 		"[profile q]\nduration_seconds = 1e9\nkagi_session_duration = -1h\n",
+		"[profile a\rb]\nrole_arn = " + roleARN + "a\nsource_profile = x\ry\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -358,11 +359,17 @@ func FuzzLoadConfig(f *testing.F) {
 			return
 		}
 		for _, name := range c.Names() {
-			_, _ = c.Profile(name)
-			if chain, err := c.Chain(name); err == nil && (len(chain) == 0 || len(chain) > 10) {
+			_, perr := c.Profile(name)
+			chain, err := c.Chain(name)
+			if err == nil && (len(chain) == 0 || len(chain) > 10) {
 				t.Fatalf("Chain(%q) has %d profiles", name, len(chain))
 			}
 			_, _ = c.Fingerprint(name)
+			for _, e := range []error{perr, err} {
+				if e != nil && strings.ContainsAny(e.Error(), "\r\n") {
+					t.Fatalf("error spans lines: %q", e)
+				}
+			}
 		}
 	})
 }
