@@ -7,15 +7,15 @@ import (
 const rootLong = `kagi (鍵, "key") is a sudo for AWS: IAM self-service and MFA-gated role sessions
 from the terminal.
 
+  kagi exec admin -- terraform plan     run a command with the admin role (one MFA prompt, then cached)
+  kagi add dev                          keep dev's access key in the OS keyring
+
 Planned verbs (not in this build yet):
   kagi                      the terminal UI: dashboard, onboarding, password, keys, roles
   kagi mfa register|resync|remove
   kagi password             change your console password against the live policy
   kagi keys list|rotate|deactivate|delete
   kagi git-credentials list|create|reset|deactivate|delete
-  kagi add|remove|import PROFILE, kagi list, kagi clear
-  kagi assume|exec|export|console PROFILE
-  kagi credential-process PROFILE
   kagi doctor, kagi setup, kagi policy`
 
 func newRootCmd(a *app) *cobra.Command {
