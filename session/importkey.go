@@ -71,17 +71,17 @@ func (s *Store) PutKeyVerified(profile string, k LongTermKey) error {
 type ImportResult struct {
 	AccessKeyID   string
 	From          string // the credentials file
-	Backup        string // the credentials file's old content, which still holds the key
 	AlreadyStored bool   // the keyring held the same key already
 	Replaced      bool   // the keyring held a different key, which was overwritten (replace)
 }
 
 // ImportKey moves profile's long-term key from the credentials file at path into the store: it stores the
-// key and reads it back, and only then deletes it from the file (atomically, keeping a backup). If the store
+// key and reads it back, and only then deletes it from the file (RemoveCredentialsKeys: atomically, every
+// other line unchanged, no plaintext backup). If the store
 // already holds a different key for profile, ImportKey refuses unless replace is set. On any error before
 // the file is rewritten, the file is unchanged.
 func ImportKey(store *Store, path, profile string, replace bool) (ImportResult, error) {
-	res := ImportResult{From: path, Backup: resolveLink(path) + ".kagi-backup"}
+	res := ImportResult{From: path}
 	creds, err := LoadCredentials(path)
 	if err != nil {
 		return res, err

@@ -239,6 +239,11 @@ type item struct {
 // items lists kagi's items; everything else in the keyring is skipped.
 func (s *Store) items() ([]item, error) {
 	names, err := s.kr.Keys()
+	// keyctl lists a keyring by describing each key; a key another kagi removes in between fails the whole
+	// listing (ENOKEY). Such a race is over at once, so a retry or two settles it; lasting errors still surface.
+	for retry := 0; err != nil && retry < 2; retry++ {
+		names, err = s.kr.Keys()
+	}
 	if err != nil {
 		return nil, s.wrap(err)
 	}

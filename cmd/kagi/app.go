@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kagi-cli/kagi/awsx"
+	"github.com/kagi-cli/kagi/session"
 )
 
 // Exit codes.
@@ -99,6 +100,11 @@ func isCobraUsage(err error) bool {
 
 // message is the one sentence the user sees: AWS errors are humanized, others shown as they are.
 func message(err error) string {
+	// kagi's own diagnoses are more precise than the class of the AWS error they wrap.
+	var de *session.DurationError
+	if errors.As(err, &de) {
+		return awsx.Humanize(errors.New(de.Error()))
+	}
 	if c := awsx.Classify(err); c != awsx.ClassUnknown {
 		return awsx.Humanize(err)
 	}

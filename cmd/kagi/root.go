@@ -47,6 +47,12 @@ func newRootCmd(a *app) *cobra.Command {
 		newAssumeCmd(a),
 		newExecCmd(a),
 		newExportCmd(a),
+		newConsoleCmd(a),
+		newAddCmd(a),
+		newRemoveCmd(a),
+		newImportCmd(a),
+		newListCmd(a),
+		newClearCmd(a),
 	)
 	return root
 }
