@@ -12,6 +12,7 @@ require (
 	github.com/gofrs/flock v0.13.1
 	github.com/pquerna/otp v1.5.0
 	github.com/spf13/cobra v1.10.2
+	golang.org/x/term v0.3.0
 	gopkg.in/ini.v1 v1.67.3
 	rsc.io/qr v0.2.0
 )
@@ -33,5 +34,4 @@ require (
 	github.com/spf13/pflag v1.0.9 // indirect
 	github.com/stretchr/objx v0.5.3 // indirect
 	golang.org/x/sys v0.47.0 // indirect
-	golang.org/x/term v0.3.0 // indirect
 )

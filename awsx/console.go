@@ -20,10 +20,11 @@ const DefaultFederationURL = "https://signin.aws.amazon.com/federation"
 // DefaultConsoleDestination is where the sign-in URL lands.
 const DefaultConsoleDestination = "https://console.aws.amazon.com/"
 
-// FederationURL is the federation endpoint for an endpoint override: "<endpoint>/federation" when kagi talks to
-// an AWS-compatible endpoint (kagi demo serve), else AWS's.
+// FederationURL is the federation endpoint for an STS endpoint override: "<endpoint>/federation" when kagi
+// talks to an AWS-compatible endpoint (kagi demo serve), else AWS's — also when the override is a real AWS
+// endpoint (a regional or VPC STS endpoint), which has no federation path.
 func FederationURL(endpoint string) string {
-	if endpoint == "" {
+	if endpoint == "" || isAWSHost(endpoint) {
 		return DefaultFederationURL
 	}
 	return strings.TrimRight(endpoint, "/") + "/federation"
@@ -70,4 +71,13 @@ func ConsoleSignInURL(ctx context.Context, client *http.Client, federation strin
 	}
 	login := url.Values{"Action": {"login"}, "Issuer": {"kagi"}, "Destination": {destination}, "SigninToken": {out.SigninToken}}
 	return federation + "?" + login.Encode(), nil
+}
+
+func isAWSHost(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return false
+	}
+	h := strings.ToLower(u.Hostname())
+	return strings.HasSuffix(h, ".amazonaws.com") || strings.HasSuffix(h, ".amazonaws.com.cn") || strings.HasSuffix(h, ".api.aws")
 }

@@ -63,7 +63,9 @@ func TestConsoleSignInURLAgainstTheEndpoint(t *testing.T) {
 	if _, err := awsx.ConsoleSignInURL(ctx, http.DefaultClient, fed, aws.Credentials{AccessKeyID: "AKIA", SecretAccessKey: "x"}, "", 0); err == nil {
 		t.Fatal("long-term keys accepted")
 	}
-	if got := awsx.FederationURL(""); got != awsx.DefaultFederationURL {
-		t.Errorf("FederationURL(\"\") = %q", got)
+	for _, real := range []string{"", "https://sts.eu-west-1.amazonaws.com", "https://vpce-0abc.sts.us-east-1.vpce.amazonaws.com/"} {
+		if got := awsx.FederationURL(real); got != awsx.DefaultFederationURL {
+			t.Errorf("FederationURL(%q) = %q", real, got)
+		}
 	}
 }

@@ -128,11 +128,7 @@ func backendConfig(opts StoreOptions, env Env) keyring.Config {
 	}
 	dir := opts.FileDir
 	if dir == "" {
-		base, err := os.UserConfigDir()
-		if err != nil {
-			base = filepath.Join(os.TempDir(), "kagi-"+fmt.Sprint(os.Getuid()))
-		}
-		dir = filepath.Join(base, "kagi", "keyring")
+		dir = filepath.Join(userConfigDir(env), "kagi", "keyring")
 	}
 	return keyring.Config{
 		ServiceName:                    ServiceName,
@@ -291,4 +287,29 @@ func ensurePrivateDir(dir string) error {
 		return os.Chmod(dir, 0o700)
 	}
 	return nil
+}
+
+// userConfigDir is os.UserConfigDir read from env, so the Env given to OpenStore (tests, kagi demo) decides.
+func userConfigDir(env Env) string {
+	switch runtime.GOOS {
+	case "windows":
+		if d := env("AppData"); d != "" {
+			return d
+		}
+	case "darwin", "ios":
+		if h := env("HOME"); h != "" {
+			return filepath.Join(h, "Library", "Application Support")
+		}
+	default:
+		if d := env("XDG_CONFIG_HOME"); d != "" && filepath.IsAbs(d) {
+			return d
+		}
+		if h := env("HOME"); h != "" {
+			return filepath.Join(h, ".config")
+		}
+	}
+	if d, err := os.UserConfigDir(); err == nil {
+		return d
+	}
+	return filepath.Join(os.TempDir(), "kagi-"+fmt.Sprint(os.Getuid()))
 }

@@ -19,7 +19,7 @@ func newAssumeCmd(a *app) *cobra.Command {
 		GroupID: "sessions",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			profile, err := a.profileArg(args)
+			profile, err := a.profileArg(cmd, args)
 			if err != nil {
 				return err
 			}

@@ -19,7 +19,7 @@ credentials asks for an MFA code again.`,
 			profile := a.settings.Profile // never $AWS_PROFILE: no argument means all
 			if len(args) == 1 {
 				var err error
-				if profile, err = a.keyProfileArg(args); err != nil {
+				if profile, err = a.keyProfileArg(cmd, args); err != nil {
 					return err
 				}
 			}

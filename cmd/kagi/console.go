@@ -43,7 +43,7 @@ The link signs in without further checks for 15 minutes: treat it like a passwor
 			if duration != 0 && (duration < 15*time.Minute || duration > 12*time.Hour) {
 				return usagef("--duration %s must be between 15m and 12h", duration)
 			}
-			profile, err := a.profileArg(args)
+			profile, err := a.profileArg(cmd, args)
 			if err != nil {
 				return err
 			}

@@ -30,7 +30,7 @@ kernel keyring and hands over to kagi when it has to ask); 'kagi credential-proc
 		GroupID: "sessions",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			profile, err := a.profileArg(args)
+			profile, err := a.profileArg(cmd, args)
 			if err != nil {
 				return err
 			}

@@ -47,7 +47,7 @@ func allDigits(s string) bool {
 }
 
 // profileArg picks the profile from the positional argument or --profile; both must agree.
-func (a *app) profileArg(args []string) (string, error) {
+func (a *app) profileArg(cmd *cobra.Command, args []string) (string, error) {
 	switch {
 	case len(args) == 1 && a.settings.Profile != "" && a.settings.Profile != args[0]:
 		return "", usagef("profile given twice (%q and --profile %q); give it once", args[0], a.settings.Profile)
@@ -58,7 +58,7 @@ func (a *app) profileArg(args []string) (string, error) {
 	case a.env("AWS_PROFILE") != "":
 		return a.env("AWS_PROFILE"), nil
 	}
-	return "", usagef("name the profile, e.g. 'kagi %s admin'", "…")
+	return "", usagef("name the profile, e.g. '%s admin'", cmd.CommandPath())
 }
 
 // engine opens the credential engine: AWS config, credentials file, keyring, MFA prompter.

@@ -30,7 +30,7 @@ func newExportCmd(a *app) *cobra.Command {
 			if format != "env" && format != "json" && format != "ini" {
 				return usagef("--format %q is not one of env, json, ini", format)
 			}
-			profile, err := a.profileArg(args)
+			profile, err := a.profileArg(cmd, args)
 			if err != nil {
 				return err
 			}

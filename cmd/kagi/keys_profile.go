@@ -48,8 +48,8 @@ func (a *app) openProfileFiles(strict bool) (*profileFiles, error) {
 }
 
 // keyProfileArg is the PROFILE argument of add, remove and import (and --profile, if given, must agree).
-func (a *app) keyProfileArg(args []string) (string, error) {
-	profile, err := a.profileArg(args)
+func (a *app) keyProfileArg(cmd *cobra.Command, args []string) (string, error) {
+	profile, err := a.profileArg(cmd, args)
 	if err != nil {
 		return "", err
 	}
@@ -82,7 +82,7 @@ A key already in ~/.aws/credentials is moved with 'kagi import PROFILE' instead.
 		GroupID: "keys",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			profile, err := a.keyProfileArg(args)
+			profile, err := a.keyProfileArg(cmd, args)
 			if err != nil {
 				return err
 			}
@@ -168,7 +168,7 @@ The key stays valid in AWS: deactivate or delete it in IAM if it is no longer ne
 		GroupID: "keys",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			profile, err := a.keyProfileArg(args)
+			profile, err := a.keyProfileArg(cmd, args)
 			if err != nil {
 				return err
 			}
@@ -230,7 +230,7 @@ is replaced atomically, and no copy of the plaintext key is left behind.`,
 		GroupID: "keys",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			profile, err := a.keyProfileArg(args)
+			profile, err := a.keyProfileArg(cmd, args)
 			if err != nil {
 				return err
 			}
