@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os/user"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -43,6 +44,8 @@ type Engine struct {
 	SessionDuration time.Duration // GetSessionToken lifetime unless the profile sets kagi_session_duration
 	RoleDuration    time.Duration // AssumeRole lifetime unless the profile sets duration_seconds
 	Interactive     bool          // a person answers prompts: retry a rejected MFA code up to 3 times
+
+	devicesMu sync.Mutex // guards the recorded MFA devices file
 }
 
 // Result is the outcome of Engine.Credentials.
@@ -138,6 +141,9 @@ func (e *Engine) issue(ctx context.Context, chain []*Profile) (warm.Entry, bool,
 		return warm.Entry{}, false, err
 	}
 	serial, mfaProcess := mfaSettings(chain)
+	if serial == "" {
+		serial = e.RecordedSerial(source.Name)
+	}
 	prompted := false
 
 	// The base credentials every AssumeRole signs with: the source's MFA session, unless the first role
