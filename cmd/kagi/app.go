@@ -100,19 +100,11 @@ func isCobraUsage(err error) bool {
 
 // message is the one sentence the user sees: AWS errors are humanized, others shown as they are.
 func message(err error) string {
-	// kagi's own diagnoses are more precise than the class of the AWS error they wrap.
-	var de *session.DurationError
-	if errors.As(err, &de) {
-		return awsx.Humanize(errors.New(de.Error()))
-	}
-	if c := awsx.Classify(err); c != awsx.ClassUnknown {
-		return awsx.Humanize(err)
-	}
 	var ue usageError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) && awsx.Classify(err) == awsx.ClassUnknown {
 		return ue.err.Error()
 	}
-	return awsx.Humanize(err)
+	return session.Explain(err)
 }
 
 // setup runs before every command: it opens the debug log.
