@@ -199,3 +199,41 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// serveMFACode: GET ?serial=ARN returns the device's current code — the demo's virtual authenticator
+// (`kagi demo code`). It exists because this endpoint is a demo and test stand-in; AWS never reveals a seed.
+func (s *Server) serveMFACode(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		http.Error(w, "GET ?serial=ARN", http.StatusMethodNotAllowed)
+		return
+	}
+	serial := r.URL.Query().Get("serial")
+	if serial == "" {
+		serial = s.onlyDevice()
+	}
+	secret, ok := s.MFASecret(serial)
+	if !ok {
+		http.Error(w, "no virtual MFA device with that serial (give ?serial=ARN)", http.StatusNotFound)
+		return
+	}
+	now := s.clock.Now()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"serial": serial, "code": CodeAt(secret, now), "seconds_left": totpPeriod - now.Unix()%totpPeriod,
+	})
+}
+
+// onlyDevice returns the serial of the newest MFA device, "" if there is none.
+func (s *Server) onlyDevice() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var newest *mfaDevice
+	for _, d := range s.st.mfaDevices {
+		if newest == nil || d.created.After(newest.created) || (d.created.Equal(newest.created) && d.serial > newest.serial) {
+			newest = d
+		}
+	}
+	if newest == nil {
+		return ""
+	}
+	return newest.serial
+}

@@ -304,3 +304,40 @@ func TestKnobStartLoopbackOnly(t *testing.T) {
 		t.Fatalf("URL = %s", url)
 	}
 }
+
+func TestMFACodeIntrospection(t *testing.T) {
+	srv := localaws.New(localaws.Options{})
+	seeded, err := srv.Seed(localaws.ScenarioOnboarded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, err := srv.Start("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	srv.Clock().Set(time.Now())
+	for _, query := range []string{"?serial=" + seeded.MFASerial, ""} {
+		resp, err := http.Get(url + "/_localaws/mfa-code" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out struct {
+			Serial string `json:"serial"`
+			Code   string `json:"code"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		if err != nil || out.Serial != seeded.MFASerial || out.Code != localaws.CodeAt(seeded.MFASecret, srv.Clock().Now()) {
+			t.Fatalf("mfa-code%s: %+v %v", query, out, err)
+		}
+	}
+	resp, err := http.Get(url + "/_localaws/mfa-code?serial=arn:aws:iam::000000000000:mfa/nobody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown serial: %d", resp.StatusCode)
+	}
+}

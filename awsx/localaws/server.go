@@ -133,6 +133,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/_localaws/faults":
 		s.serveFaults(w, r)
 		return
+	case "/_localaws/mfa-code":
+		s.serveMFACode(w, r)
+		return
 	case "/federation":
 		s.serveFederation(w, r)
 		return
