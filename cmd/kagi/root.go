@@ -54,5 +54,6 @@ func newRootCmd(a *app) *cobra.Command {
 		newListCmd(a),
 		newClearCmd(a),
 	)
+	addProfileCompletion(a, root)
 	return root
 }
