@@ -54,6 +54,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newListCmd(a),
 		newClearCmd(a),
 	)
+	root.AddCommand(newManCmd(a))
 	addProfileCompletion(a, root)
 	return root
 }
