@@ -15,9 +15,13 @@ func newDemoCmd(a *app) *cobra.Command {
 		Use:     "demo",
 		Short:   "Try kagi on an embedded IAM/STS endpoint, without an AWS account",
 		GroupID: "demo",
-		Args:    cobra.NoArgs,
+		Long: `Without a subcommand, kagi demo opens the terminal UI on a throwaway account: an embedded IAM/STS
+endpoint with a new user (no MFA device yet), a temporary HOME, AWS config and file keyring. Nothing of
+yours is read or changed, and everything is removed on exit.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runDemoTUI(cmd) },
 	}
-	cmd.AddCommand(newDemoServeCmd(a))
+	cmd.AddCommand(newDemoServeCmd(a), newDemoCodeCmd(a))
 	return cmd
 }
 

@@ -28,6 +28,8 @@ func newRootCmd(a *app) *cobra.Command {
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return a.setup(cmd)
 		},
+		// Without a subcommand, kagi opens the terminal UI (tui.go).
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runTUI(cmd) },
 	}
 	f := root.PersistentFlags()
 	f.StringVar(&a.settings.Profile, "profile", "", "AWS profile to use (default: $AWS_PROFILE or \"default\")")
@@ -38,7 +40,8 @@ func newRootCmd(a *app) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 
 	root.AddGroup(&cobra.Group{ID: "sessions", Title: "Role sessions:"}, &cobra.Group{ID: "keys", Title: "Profiles and keys:"},
-		&cobra.Group{ID: "identity", Title: "Identity:"}, &cobra.Group{ID: "demo", Title: "Demo:"})
+		&cobra.Group{ID: "identity", Title: "Identity:"}, &cobra.Group{ID: "selfservice", Title: "Self-service:"}, &cobra.Group{ID: "admin", Title: "Administration:"},
+		&cobra.Group{ID: "demo", Title: "Demo:"})
 	root.AddCommand(
 		newVersionCmd(a),
 		newWhoamiCmd(a),
@@ -53,6 +56,13 @@ func newRootCmd(a *app) *cobra.Command {
 		newImportCmd(a),
 		newListCmd(a),
 		newClearCmd(a),
+		newGitCredentialsCmd(a),
+		newDoctorCmd(a),
+		newMFACmd(a),
+		newPasswordCmd(a),
+		newKeysCmd(a),
+		newPolicyCmd(a),
+		newSetupCmd(a),
 	)
 	root.AddCommand(newManCmd(a))
 	addProfileCompletion(a, root)

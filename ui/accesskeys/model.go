@@ -1,0 +1,222 @@
+// Package accesskeys is the screen that lists the user's IAM access keys, rotates the one kagi stores
+// (session.Rotate, crash-safe and journaled), and deactivates, activates or deletes the others.
+package accesskeys
+
+import (
+	"errors"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/kagi-cli/kagi/awsx"
+	"github.com/kagi-cli/kagi/session"
+	"github.com/kagi-cli/kagi/ui/common"
+)
+
+type state int
+
+const (
+	stateCode          state = iota // asking for an MFA code
+	stateOpening                    // opening the MFA session
+	stateLoading                    // listing the keys
+	stateList                       // the table; idle
+	stateWorking                    // a status change or a deletion in flight
+	stateConfirmRotate              // the rotation's steps explained; y/n
+	stateRotating                   // session.Rotate running
+	stateConfirmOld                 // Rotate asks whether to delete the old key; y/n
+	stateConfirmDelete              // delete the selected key? y/n
+	stateFailed                     // the screen cannot go on (err says why); r tries again
+)
+
+// Model is the access keys screen.
+type Model struct {
+	ctx   *common.Context
+	keys  keyMap
+	state state
+	spin  spinner.Model
+	err   error
+
+	serial string
+	code   common.Field
+	api    awsx.AccessKeysAPI
+	source string // the source profile whose key kagi stores
+
+	list    []awsx.AccessKey
+	stored  string // the ID of the key kagi stores, "" if none
+	cursor  int
+	notice  string                // what the last action did
+	cleanup *session.NeedsCleanup // why the last rotation could not start
+
+	rotation  rotation
+	canReveal bool                 // a rotation finished in this visit: its secret may be shown once
+	secret    *session.LongTermKey // the new key, while shown
+}
+
+var _ common.Screen = (*Model)(nil)
+
+// New returns the screen for ctx.Profile's IAM user.
+func New(ctx *common.Context) *Model {
+	m := &Model{
+		ctx:  ctx,
+		keys: newKeyMap(),
+		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(ctx.Styles.Muted)),
+		code: common.NewMFACodeInput(),
+	}
+	m.start()
+	return m
+}
+
+func (m *Model) start() {
+	m.err = nil
+	if serial, needed := common.MFACodeNeeded(m.ctx); needed {
+		m.serial, m.state = serial, stateCode
+		m.code.Focus()
+	} else {
+		m.state = stateOpening
+	}
+	m.enableKeys()
+}
+
+// Init opens the MFA session unless the screen waits for a code.
+func (m *Model) Init() tea.Cmd {
+	if m.state != stateOpening {
+		return nil
+	}
+	return tea.Batch(common.OpenSelfService(m.ctx, ""), m.spin.Tick)
+}
+
+// Update handles one message.
+func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
+	var cmd tea.Cmd
+	switch msg := msg.(type) {
+	case spinner.TickMsg:
+		if m.Busy() {
+			m.spin, cmd = m.spin.Update(msg)
+		}
+	case common.SelfServiceMsg:
+		cmd = m.opened(msg)
+	case keysMsg:
+		m.listed(msg)
+	case changedMsg:
+		cmd = m.changed(msg)
+	case rotationStartedMsg, stepMsg, progressMsg, confirmOldMsg, rotatedMsg:
+		cmd = m.rotationEvent(msg)
+	case secretMsg:
+		m.secret, m.err, m.canReveal = msg.key, msg.err, false
+	case common.BackMsg:
+		m.forget()
+	case tea.KeyMsg:
+		cmd = m.key(msg)
+	}
+	m.enableKeys()
+	return m, cmd
+}
+
+func (m *Model) opened(msg common.SelfServiceMsg) tea.Cmd {
+	switch {
+	case errors.Is(msg.Err, common.ErrMFACodeNeeded):
+		m.state, m.serial = stateCode, msg.Serial
+		m.code.Focus()
+		return nil
+	case msg.Err != nil && m.serial != "":
+		m.state, m.err = stateCode, msg.Err
+		return nil
+	case msg.Err != nil:
+		m.state, m.err = stateFailed, msg.Err
+		return nil
+	}
+	m.api, m.source, m.state = m.ctx.IAM(msg.SS).IAM(), msg.SS.Profile, stateLoading
+	return loadKeys(m.api, m.ctx.Engine, m.source)
+}
+
+func (m *Model) listed(msg keysMsg) {
+	if msg.err != nil {
+		m.state, m.err = stateFailed, msg.err
+		return
+	}
+	m.state, m.list, m.stored = stateList, msg.keys, msg.stored
+	m.cursor = min(m.cursor, max(len(m.list)-1, 0))
+	if m.cleanup != nil { // point at the key that has to go
+		for i, k := range m.list {
+			if k.ID != m.stored {
+				m.cursor = i
+				break
+			}
+		}
+	}
+}
+
+func (m *Model) changed(msg changedMsg) tea.Cmd {
+	m.state, m.err = stateLoading, msg.err
+	if msg.err == nil {
+		m.notice = msg.done
+		if msg.deleted {
+			m.cleanup = nil
+		}
+	}
+	return tea.Batch(loadKeys(m.api, m.ctx.Engine, m.source), m.spin.Tick)
+}
+
+func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
+	switch m.state {
+	case stateCode:
+		if key.Matches(msg, m.keys.Submit) {
+			return m.submitCode()
+		}
+		m.code.Update(msg)
+	case stateList:
+		return m.listKey(msg)
+	case stateConfirmRotate, stateConfirmDelete, stateConfirmOld:
+		return m.confirmKey(msg)
+	case stateFailed:
+		if key.Matches(msg, m.keys.Retry) {
+			m.start()
+			return m.Init()
+		}
+	}
+	return nil
+}
+
+func (m *Model) submitCode() tea.Cmd {
+	code := m.code.Value()
+	if !common.ValidMFACode(code) {
+		m.err = errEnterCode
+		return nil
+	}
+	m.code.Reset()
+	m.state, m.err = stateOpening, nil
+	return tea.Batch(common.OpenSelfService(m.ctx, code), m.spin.Tick)
+}
+
+func (m *Model) selected() (awsx.AccessKey, bool) {
+	if m.cursor < 0 || m.cursor >= len(m.list) {
+		return awsx.AccessKey{}, false
+	}
+	return m.list[m.cursor], true
+}
+
+// forget drops the secret and the code; the root sends BackMsg when the user leaves.
+func (m *Model) forget() {
+	m.secret, m.canReveal = nil, false
+	m.code.Reset()
+}
+
+// Title is shown in the header.
+func (m *Model) Title() string { return "Access keys" }
+
+// KeyMap feeds the help view.
+func (m *Model) KeyMap() help.KeyMap { return m.keys }
+
+// Busy reports a call in flight; during a rotation the screen cannot be left until Rotate returns.
+func (m *Model) Busy() bool {
+	switch m.state {
+	case stateOpening, stateLoading, stateWorking, stateRotating, stateConfirmOld:
+		return true
+	}
+	return false
+}
+
+// Capturing reports that the MFA code field has focus.
+func (m *Model) Capturing() bool { return m.state == stateCode }

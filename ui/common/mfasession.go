@@ -1,0 +1,267 @@
+package common
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kagi-cli/kagi/session"
+	"github.com/kagi-cli/kagi/session/warm"
+)
+
+// The self-service screens (password, access keys, Git credentials) sign with the user's MFA session. The
+// engine would ask for a missing code on /dev/tty, underneath bubbletea; these helpers ask in the screen
+// instead and hand the engine the typed code, so the terminal is never read behind the UI's back.
+
+// CallTimeout bounds one screen command (an STS or IAM call, or a short chain of them).
+const CallTimeout = time.Minute
+
+// ErrMFACodeNeeded: the MFA session is not cached and no code was given; the screen asks for one.
+var ErrMFACodeNeeded = errors.New("an MFA code is needed to open the MFA session")
+
+// ErrMFACodeJustUsed: the typed code was sent moments ago; AWS accepts each code once.
+var ErrMFACodeJustUsed = errors.New("that MFA code was just used; wait for your authenticator to show the next code and enter that one")
+
+// SelfServiceMsg is the outcome of OpenSelfService.
+type SelfServiceMsg struct {
+	SS     *session.SelfService
+	Serial string // the MFA device a code is for, when Err is ErrMFACodeNeeded
+	Err    error
+}
+
+// MFACodeNeeded reports whether opening the self-service credentials of c.Profile needs a code, and for
+// which device: the user has an MFA device and no MFA session is cached. It reads only the config and the
+// keyring's item names — no AWS call — so a screen can show the code input at once instead of a spinner.
+// A broken config reports false: OpenSelfService then returns the error.
+func MFACodeNeeded(c *Context) (serial string, needed bool) {
+	e := c.Engine
+	chain, err := e.Config.Chain(c.Profile)
+	if err != nil {
+		return "", false
+	}
+	source := chain[len(chain)-1]
+	for i := len(chain) - 1; i >= 0 && serial == ""; i-- {
+		serial = chain[i].MFASerial
+	}
+	if serial == "" {
+		serial = e.RecordedSerial(source.Name)
+	}
+	if serial == "" {
+		return "", false
+	}
+	window := e.Window
+	if window <= 0 {
+		window = warm.DefaultWindow
+	}
+	_, ok, err := e.Store.Entry(warm.KindSession, source.Name, engineNow(c).Add(window))
+	return serial, err == nil && !ok
+}
+
+// OpenSelfService returns a command that opens the self-service credentials of c.Profile, using code (the
+// 6-digit code typed in the screen, "" when MFACodeNeeded said none is needed) if the engine must start an
+// MFA session. It never prompts: without a code where one is needed, the message's Err is ErrMFACodeNeeded.
+func OpenSelfService(c *Context, code string) tea.Cmd {
+	tokens := &typedCode{code: code, steps: c.Engine.Steps, now: engineNow(c)}
+	engine, profile := withTokens(c.Engine, tokens), c.Profile
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), CallTimeout)
+		defer cancel()
+		ss, err := engine.SelfService(ctx, profile)
+		for _, own := range []error{ErrMFACodeNeeded, ErrMFACodeJustUsed} {
+			if errors.Is(err, own) {
+				err = own // the engine's "get an MFA session for profile …" prefix adds nothing in the screen
+			}
+		}
+		return SelfServiceMsg{SS: ss, Serial: tokens.serial, Err: err}
+	}
+}
+
+// QuietEngine is c.Engine for calls a screen's commands make (Rotate, for one): it never prompts, and where it
+// needs an MFA code it fails with ErrMFACodeNeeded (wrapped), so the screen can ask for one and open the
+// session with OpenSelfService. It is a copy: fields the call changes (Engine.Creds after a rotation of a key
+// in the credentials file) stay on the copy.
+func QuietEngine(c *Context) *session.Engine {
+	return withTokens(c.Engine, &typedCode{})
+}
+
+// NewMFACodeInput is the 6-digit code field the screens show when MFACodeNeeded, focused.
+func NewMFACodeInput() Field {
+	f := Field{Prompt: "MFA code: ", Placeholder: "6 digits", Limit: 6, Digits: true}
+	f.Focus()
+	return f
+}
+
+// MFAPromptView is the code prompt of a self-service screen: why the code is needed (purpose, e.g. "to
+// change your password"), for which device, the field and the inline error, wrapped to c.Width.
+func MFAPromptView(c *Context, serial, purpose string, code *Field, err error) string {
+	s, width := c.Styles, c.Width-2
+	if c.Width <= 0 {
+		width = 78
+	}
+	para := func(st lipgloss.Style, text string) string {
+		lines := strings.Split(ansi.Wordwrap(text, width, ""), "\n")
+		for i, l := range lines {
+			lines[i] = st.Render(l)
+		}
+		return strings.Join(lines, "\n")
+	}
+	lines := []string{
+		para(s.Value, "kagi needs an MFA session "+purpose+"."),
+		para(s.Muted, "Enter the current code of your MFA device "+serial+"."),
+		"",
+		code.View(s),
+	}
+	if err != nil {
+		lines = append(lines, "", para(s.Error, "✗ "+Sentence(err)))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ValidMFACode reports whether s is a 6-digit code, so a screen submits only complete codes.
+func ValidMFACode(s string) bool {
+	if len(s) != 6 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func engineNow(c *Context) time.Time {
+	if c.Engine.Now != nil {
+		return c.Engine.Now()
+	}
+	return c.Clock()
+}
+
+// typedCode is the TokenSource of OpenSelfService: the code the user typed, once.
+type typedCode struct {
+	code   string
+	steps  *session.StepMemory
+	now    time.Time
+	serial string // the device asked for, set by Token
+}
+
+func (t *typedCode) Token(_ context.Context, req session.TokenRequest) (string, error) {
+	t.serial = req.Serial
+	switch {
+	case t.code == "":
+		return "", ErrMFACodeNeeded
+	case req.Attempt > 1: // not reached: the copy is not Interactive, so a rejected code ends the call
+		return "", fmt.Errorf("the MFA code was rejected: %s", req.Rejected)
+	case t.steps.JustUsed(req.Serial, t.code, t.now):
+		return "", ErrMFACodeJustUsed
+	}
+	return t.code, nil
+}
+
+// withTokens is e with its prompts replaced by ts and retries off (the screen asks again itself). Built
+// field by field because Engine holds a mutex; it guards only the recorded-devices file, whose writes are
+// atomic renames, so a second mutex is harmless.
+func withTokens(e *session.Engine, ts session.TokenSource) *session.Engine {
+	return &session.Engine{
+		Config: e.Config, Creds: e.Creds, Store: e.Store, STS: e.STS, Tokens: ts, Steps: e.Steps, Dirs: e.Dirs,
+		Now: e.Now, Log: e.Log, Window: e.Window, SessionDuration: e.SessionDuration, RoleDuration: e.RoleDuration,
+		Interactive: false,
+	}
+}
+
+// Field is a one-line text input, masked for passwords. bubbles/textinput would do, but it imports
+// github.com/atotto/clipboard, which go.sum does not pin; a field without a blinking cursor also keeps
+// golden views stable.
+type Field struct {
+	Prompt      string
+	Placeholder string
+	Masked      bool // show one '*' per character
+	Digits      bool // accept only 0-9
+	Limit       int  // 0: no limit
+	value       []rune
+	focused     bool
+}
+
+// Focus makes the field take typed keys; Blur stops it.
+func (f *Field) Focus() { f.focused = true }
+
+// Blur stops the field from taking keys.
+func (f *Field) Blur() { f.focused = false }
+
+// Focused reports whether the field takes typed keys.
+func (f *Field) Focused() bool { return f.focused }
+
+// Value is the text entered.
+func (f *Field) Value() string { return string(f.value) }
+
+// SetValue replaces the text.
+func (f *Field) SetValue(s string) { f.value = []rune(s) }
+
+// Reset empties the field, overwriting the old text first (it may be a password).
+func (f *Field) Reset() {
+	for i := range f.value {
+		f.value[i] = 0
+	}
+	f.value = nil
+}
+
+// Update edits a focused field with a key press (typing and pasting, backspace, ctrl+u, ctrl+w) and
+// reports whether the key was used.
+func (f *Field) Update(msg tea.KeyMsg) bool {
+	if !f.focused {
+		return false
+	}
+	switch msg.Type {
+	case tea.KeyRunes, tea.KeySpace:
+		runes := msg.Runes
+		if msg.Type == tea.KeySpace {
+			runes = []rune{' '}
+		}
+		for _, r := range runes {
+			if unicode.IsPrint(r) && (!f.Digits || (r >= '0' && r <= '9')) && (f.Limit == 0 || len(f.value) < f.Limit) {
+				f.value = append(f.value, r)
+			}
+		}
+	case tea.KeyBackspace:
+		if n := len(f.value); n > 0 {
+			f.value[n-1] = 0
+			f.value = f.value[:n-1]
+		}
+	case tea.KeyCtrlU:
+		f.Reset()
+	case tea.KeyCtrlW:
+		s := strings.TrimRightFunc(string(f.value), unicode.IsSpace)
+		s = s[:strings.LastIndexFunc(s, unicode.IsSpace)+1]
+		f.Reset()
+		f.value = []rune(s)
+	default:
+		return false
+	}
+	return true
+}
+
+// View renders the prompt and the text (or its mask), with a block cursor when focused.
+func (f *Field) View(s *Styles) string {
+	prompt, cursor := s.Label.Render(f.Prompt), ""
+	if f.focused {
+		prompt, cursor = s.Selected.Render(f.Prompt), "█"
+	}
+	text := s.Value.Render(string(f.value))
+	switch {
+	case len(f.value) == 0 && f.Placeholder != "":
+		text = s.Muted.Render(f.Placeholder)
+		if f.focused {
+			return prompt + cursor + text
+		}
+	case f.Masked:
+		text = s.Value.Render(strings.Repeat("*", len(f.value)))
+	}
+	return prompt + text + cursor
+}

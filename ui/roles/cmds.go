@@ -1,0 +1,158 @@
+package roles
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/kagi-cli/kagi/session"
+	"github.com/kagi-cli/kagi/session/warm"
+	"github.com/kagi-cli/kagi/ui/common"
+)
+
+// callTimeout bounds one engine call made from the UI (the STS calls of an assume).
+const callTimeout = 2 * time.Minute
+
+// row is one role profile and its cached role session.
+type row struct {
+	Profile string
+	Role    string // the role's name, from role_arn
+	Source  string
+	Expires time.Time // of the cached role session; zero: none
+	Left    time.Duration
+}
+
+// rowsMsg: the role profiles were read (config file and keyring item names; no secret, no network).
+type rowsMsg struct {
+	rows []row
+	err  error
+}
+
+// assumedMsg: engine.Credentials returned for profile. It carries no secret.
+type assumedMsg struct {
+	profile   string
+	expires   time.Time
+	fromCache bool
+	err       error
+}
+
+// shellFailedMsg: the subshell could not be prepared.
+type shellFailedMsg struct {
+	profile string
+	err     error
+}
+
+// demoCodeMsg carries the demo authenticator's current code.
+type demoCodeMsg struct {
+	gen  int
+	code string
+}
+
+// loadRows lists the role profiles with the time left of each cached role session.
+func loadRows(c *common.Context) tea.Cmd {
+	e, now := c.Engine, c.Clock()
+	return func() tea.Msg {
+		l, err := session.List(e.Config, e.Creds, e.Store, now)
+		if err != nil {
+			return rowsMsg{err: err}
+		}
+		var rows []row
+		for _, p := range l.Profiles {
+			if p.Kind != session.KindRole {
+				continue
+			}
+			r := row{Profile: p.Name, Role: roleName(p.RoleARN), Source: p.SourceProfile}
+			for _, s := range p.Sessions {
+				if s.Kind == warm.KindRole && s.Expires.After(r.Expires) {
+					r.Expires, r.Left = s.Expires, time.Duration(s.SecondsLeft)*time.Second
+				}
+			}
+			rows = append(rows, r)
+		}
+		return rowsMsg{rows: rows}
+	}
+}
+
+// assume runs the engine for profile: cached when possible, otherwise the STS calls, with code when the
+// user typed one (see Tokens).
+func assume(c *common.Context, profile, code string) tea.Cmd {
+	e := c.Engine
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		if code != "" {
+			ctx = WithCode(ctx, code)
+		}
+		res, err := e.Credentials(ctx, profile)
+		if err != nil {
+			return assumedMsg{profile: profile, err: err}
+		}
+		return assumedMsg{profile: profile, expires: res.Entry.Expires, fromCache: res.FromCache}
+	}
+}
+
+// shell prepares a subshell with profile's role session, as 'kagi exec PROFILE' does, for the root to run.
+func shell(c *common.Context, profile string) tea.Cmd {
+	e := c.Engine
+	region := e.Config.Region(profile, c.AWS.Region)
+	endpoint := ""
+	if c.Demo != nil {
+		endpoint = c.Demo.EndpointURL
+	}
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		res, err := e.Credentials(ctx, profile)
+		if err != nil {
+			return shellFailedMsg{profile: profile, err: err}
+		}
+		vars := session.SessionVars(profile, region, res.Entry)
+		if endpoint != "" { // the demo's credentials are only good on the demo endpoint
+			vars["AWS_ENDPOINT_URL"] = endpoint
+		}
+		argv, env := subshell(profile, session.Environ(os.Environ(), vars), e.Dirs.State)
+		return common.ExecMsg{Argv: argv, Env: env}
+	}
+}
+
+// subshell mirrors cmd/kagi's subshell(): the user's shell with "(kagi:PROFILE)" in front of the prompt;
+// bash gets an rc file (no secret in it) that sources ~/.bashrc first.
+func subshell(profile string, env []string, stateDir string) ([]string, []string) {
+	sh := os.Getenv("SHELL")
+	if sh == "" {
+		sh = "/bin/sh"
+	}
+	if filepath.Base(sh) == "bash" {
+		rc := filepath.Join(stateDir, "bashrc")
+		body := "[ -f ~/.bashrc ] && . ~/.bashrc\nPS1=\"(kagi:$KAGI_PROFILE) ${PS1:-\\$ }\"\n"
+		if os.MkdirAll(stateDir, 0o700) == nil && session.WriteFileAtomic(rc, []byte(body), 0o600) == nil {
+			return []string{sh, "--rcfile", rc, "-i"}, env
+		}
+	}
+	return []string{sh, "-i"}, append(env, "PS1=(kagi:"+profile+") $ ")
+}
+
+// demoCode reads the demo authenticator now, and again every second while the code input is open.
+func demoCode(d *common.Demo, serial string, gen int, wait time.Duration) tea.Cmd {
+	if d == nil || d.Code == nil {
+		return nil
+	}
+	read := func(time.Time) tea.Msg { return demoCodeMsg{gen: gen, code: d.Code(serial)} }
+	if wait == 0 {
+		return func() tea.Msg { return read(time.Time{}) }
+	}
+	return tea.Tick(wait, read)
+}
+
+// roleName is the last part of a role ARN ("arn:aws:iam::1:role/path/admin" → "admin").
+func roleName(arn string) string {
+	_, res, ok := strings.Cut(arn, ":role/")
+	if !ok {
+		return arn
+	}
+	return res[strings.LastIndex(res, "/")+1:]
+}

@@ -1,0 +1,38 @@
+package ui
+
+import (
+	"github.com/kagi-cli/kagi/ui/common"
+	"github.com/kagi-cli/kagi/ui/dashboard"
+	"github.com/kagi-cli/kagi/ui/roles"
+)
+
+// builders are the screens this build can open. A screen missing here is not reachable: the dashboard
+// shows its menu item disabled.
+func builders() map[common.ScreenID]func(*common.Context) common.Screen {
+	return map[common.ScreenID]func(*common.Context) common.Screen{
+		common.ScreenDashboard: func(c *common.Context) common.Screen { return dashboard.New(c, wired) },
+		common.ScreenRoles:     func(c *common.Context) common.Screen { return roles.New(c) },
+
+		// LEAD: wire the other screens here once their packages land, e.g.
+		//   common.ScreenOnboarding:     func(c *common.Context) common.Screen { return onboarding.New(c) },
+		//   common.ScreenPassword:       func(c *common.Context) common.Screen { return password.New(c) },
+		//   common.ScreenAccessKeys:     func(c *common.Context) common.Screen { return accesskeys.New(c) },
+		//   common.ScreenGitCredentials: func(c *common.Context) common.Screen { return gitcreds.New(c) },
+		// Wiring onboarding also makes a new user (no MFA device) land on it from the dashboard.
+	}
+}
+
+// wired reports whether this build can open screen id.
+func wired(id common.ScreenID) bool {
+	_, ok := builders()[id]
+	return ok
+}
+
+// newScreen builds screen id, or reports that this build has no such screen.
+func newScreen(c *common.Context, id common.ScreenID) (common.Screen, bool) {
+	build, ok := builders()[id]
+	if !ok {
+		return nil, false
+	}
+	return build(c), true
+}
