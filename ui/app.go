@@ -99,6 +99,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
+	// A screen holding something to undo (onboarding: a created, not yet enabled MFA device) handles Esc
+	// and Ctrl+C itself, so it can clean up before leaving.
+	if b, ok := m.screen.(interface{ HandlesBack() bool }); ok && b.HandlesBack() &&
+		(key.Matches(msg, m.keys.Quit) || key.Matches(msg, m.keys.Back)) {
+		var cmd tea.Cmd
+		m.screen, cmd = m.screen.Update(msg)
+		m.syncDash()
+		return cmd
+	}
 	switch {
 	case key.Matches(msg, m.keys.Quit):
 		return tea.Quit

@@ -208,10 +208,15 @@ func TestRootNavigationAndKeys(t *testing.T) {
 	}
 	press(m, keyHelp)
 
-	// A screen this build lacks is not reachable; a wired one is.
-	drive(m, func() tea.Msg { return common.NavigateMsg{To: common.ScreenPassword} }, 0)
-	if m.State() != common.ScreenDashboard {
-		t.Fatalf("navigated to an unwired screen: %v", m.State())
+	// Every screen is wired: navigation reaches it and Esc returns to the dashboard.
+	for _, id := range []common.ScreenID{common.ScreenPassword, common.ScreenAccessKeys, common.ScreenGitCredentials} {
+		drive(m, func() tea.Msg { return common.NavigateMsg{To: id} }, 0)
+		if m.State() != id {
+			t.Fatalf("navigate to %v: on %v", id, m.State())
+		}
+		if press(m, keyEsc); m.State() != common.ScreenDashboard {
+			t.Fatalf("esc on %v: on %v", id, m.State())
+		}
 	}
 	drive(m, func() tea.Msg { return common.NavigateMsg{To: common.ScreenRoles} }, 0)
 	if m.State() != common.ScreenRoles || !strings.Contains(m.View(), "kagi · Roles · dev") {

@@ -1,8 +1,12 @@
 package ui
 
 import (
+	"github.com/kagi-cli/kagi/ui/accesskeys"
 	"github.com/kagi-cli/kagi/ui/common"
 	"github.com/kagi-cli/kagi/ui/dashboard"
+	"github.com/kagi-cli/kagi/ui/gitcreds"
+	"github.com/kagi-cli/kagi/ui/onboarding"
+	"github.com/kagi-cli/kagi/ui/password"
 	"github.com/kagi-cli/kagi/ui/roles"
 )
 
@@ -10,20 +14,17 @@ import (
 // shows its menu item disabled.
 func builders() map[common.ScreenID]func(*common.Context) common.Screen {
 	return map[common.ScreenID]func(*common.Context) common.Screen{
-		common.ScreenDashboard: func(c *common.Context) common.Screen { return dashboard.New(c, wired) },
-		common.ScreenRoles:     func(c *common.Context) common.Screen { return roles.New(c) },
-
-		// LEAD: wire the other screens here once their packages land, e.g.
-		//   common.ScreenOnboarding:     func(c *common.Context) common.Screen { return onboarding.New(c) },
-		//   common.ScreenPassword:       func(c *common.Context) common.Screen { return password.New(c) },
-		//   common.ScreenAccessKeys:     func(c *common.Context) common.Screen { return accesskeys.New(c) },
-		//   common.ScreenGitCredentials: func(c *common.Context) common.Screen { return gitcreds.New(c) },
-		// Wiring onboarding also makes a new user (no MFA device) land on it from the dashboard.
+		common.ScreenDashboard:      func(c *common.Context) common.Screen { return dashboard.New(c, Wired) },
+		common.ScreenRoles:          func(c *common.Context) common.Screen { return roles.New(c) },
+		common.ScreenOnboarding:     func(c *common.Context) common.Screen { return onboarding.New(c) },
+		common.ScreenPassword:       func(c *common.Context) common.Screen { return password.New(c) },
+		common.ScreenAccessKeys:     func(c *common.Context) common.Screen { return accesskeys.New(c) },
+		common.ScreenGitCredentials: func(c *common.Context) common.Screen { return gitcreds.New(c) },
 	}
 }
 
-// wired reports whether this build can open screen id.
-func wired(id common.ScreenID) bool {
+// Wired reports whether this build can open screen id.
+func Wired(id common.ScreenID) bool {
 	_, ok := builders()[id]
 	return ok
 }

@@ -10,7 +10,7 @@ import (
 
 // profileCommands take a profile name as their first argument.
 var profileCommands = map[string]bool{
-	"credential-process": true, "assume": true, "exec": true, "export": true, "console": true,
+	"credential-process": true, "assume": true, "doctor": true, "exec": true, "export": true, "console": true,
 	"add": true, "remove": true, "import": true, "clear": true,
 }
 

@@ -10,13 +10,7 @@ from the terminal.
   kagi exec admin -- terraform plan     run a command with the admin role (one MFA prompt, then cached)
   kagi add dev                          keep dev's access key in the OS keyring
 
-Planned verbs (not in this build yet):
-  kagi                      the terminal UI: dashboard, onboarding, password, keys, roles
-  kagi mfa register|resync|remove
-  kagi password             change your console password against the live policy
-  kagi keys list|rotate|deactivate|delete
-  kagi git-credentials list|create|reset|deactivate|delete
-  kagi doctor, kagi setup, kagi policy`
+Start with 'kagi' (the terminal UI) or 'kagi demo' (the same on a throwaway demo account).`
 
 func newRootCmd(a *app) *cobra.Command {
 	root := &cobra.Command{
