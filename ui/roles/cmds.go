@@ -24,6 +24,7 @@ type row struct {
 	Source  string
 	Expires time.Time // of the cached role session; zero: none
 	Left    time.Duration
+	MFA     bool // kagi knows an MFA device for the chain (mfa_serial, or recorded at onboarding)
 }
 
 // rowsMsg: the role profiles were read (config file and keyring item names; no secret, no network).
@@ -65,7 +66,7 @@ func loadRows(c *common.Context) tea.Cmd {
 			if p.Kind != session.KindRole {
 				continue
 			}
-			r := row{Profile: p.Name, Role: roleName(p.RoleARN), Source: p.SourceProfile}
+			r := row{Profile: p.Name, Role: roleName(p.RoleARN), Source: p.SourceProfile, MFA: hasMFADevice(e, p.Name)}
 			for _, s := range p.Sessions {
 				if s.Kind == warm.KindRole && s.Expires.After(r.Expires) {
 					r.Expires, r.Left = s.Expires, time.Duration(s.SecondsLeft)*time.Second
@@ -75,6 +76,21 @@ func loadRows(c *common.Context) tea.Cmd {
 		}
 		return rowsMsg{rows: rows}
 	}
+}
+
+// hasMFADevice: the chain of profile names an MFA device (the engine's choice: any mfa_serial in the chain,
+// else the device recorded for the source).
+func hasMFADevice(e *session.Engine, profile string) bool {
+	chain, err := e.Config.Chain(profile)
+	if err != nil {
+		return true // let the engine report the broken config
+	}
+	for _, p := range chain {
+		if p.MFASerial != "" {
+			return true
+		}
+	}
+	return e.RecordedSerial(chain[len(chain)-1].Name) != ""
 }
 
 // assume runs the engine for profile: cached when possible, otherwise the STS calls, with code when the

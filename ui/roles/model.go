@@ -4,6 +4,7 @@ package roles
 
 import (
 	"errors"
+	"fmt"
 	"os/exec"
 	"time"
 
@@ -37,6 +38,7 @@ type Model struct {
 	rows    []row
 	cursor  int
 	pending string // the profile being assumed
+	confirm string // the profile whose missing MFA device the user was warned about
 	typed   bool   // the call in flight carries a code the user typed
 	serial  string // the MFA device the code is for
 	demo    string // the demo authenticator's current code ("" outside the demo)
@@ -107,11 +109,17 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.active()
 	switch {
 	case key.Matches(msg, k.Up):
-		m.cursor = max(m.cursor-1, 0)
+		m.cursor, m.confirm = max(m.cursor-1, 0), ""
 	case key.Matches(msg, k.Down):
-		m.cursor = min(m.cursor+1, len(m.rows)-1)
+		m.cursor, m.confirm = min(m.cursor+1, len(m.rows)-1), ""
 	case key.Matches(msg, k.Assume):
-		return m.start(m.rows[m.cursor].Profile, "")
+		r := m.rows[m.cursor]
+		if !r.MFA && m.confirm != r.Profile {
+			// Under a forced-MFA policy this would only earn an AccessDenied: say so, go ahead on a second Enter.
+			m.confirm, m.notice, m.err = r.Profile, "", &noMFAError{profile: r.Profile}
+			return nil
+		}
+		return m.start(r.Profile, "")
 	case key.Matches(msg, k.Shell):
 		m.state, m.pending, m.notice, m.err = stateWorking, m.rows[m.cursor].Profile, "", nil
 		return tea.Batch(shell(m.c, m.pending), m.spinner.Tick)
@@ -135,7 +143,7 @@ func (m *Model) codeKey(msg tea.KeyMsg) tea.Cmd {
 
 // start assumes profile (with code, if the user typed one) in the background.
 func (m *Model) start(profile, code string) tea.Cmd {
-	m.state, m.pending, m.typed, m.notice, m.err, m.demo = stateWorking, profile, code != "", "", nil, ""
+	m.state, m.pending, m.typed, m.notice, m.err, m.demo, m.confirm = stateWorking, profile, code != "", "", nil, "", ""
 	return tea.Batch(assume(m.c, profile, code), m.spinner.Tick)
 }
 
@@ -195,4 +203,11 @@ func shellError(err error) error {
 func rejectedCode(err error) bool {
 	c := awsx.Classify(err)
 	return c == awsx.ClassInvalidMFA || c == awsx.ClassMFAUsed || errors.Is(err, common.ErrMFACodeJustUsed)
+}
+
+// noMFAError: the role's chain has no MFA device; most roles (and forced-MFA policies) require one.
+type noMFAError struct{ profile string }
+
+func (e *noMFAError) Error() string {
+	return fmt.Sprintf("no MFA device is known for profile %s, and most roles require MFA; set up MFA first, or press enter again to try without", e.profile)
 }

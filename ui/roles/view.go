@@ -33,11 +33,15 @@ func (m *Model) View() string {
 	case stateCode:
 		b.WriteString(m.codeView())
 	}
+	w := 78 // lines wrap inside the App margin
+	if m.c.Width > 0 {
+		w = max(m.c.Width-2, 20)
+	}
 	if m.notice != "" {
-		b.WriteString(s.OK.Render("✓ "+m.notice) + "\n")
+		b.WriteString(s.OK.Width(w).Render("✓ "+m.notice) + "\n")
 	}
 	if m.err != nil {
-		b.WriteString(s.Error.Render("✗ "+sentence(m.err)) + "\n")
+		b.WriteString(s.Error.Width(w).Render("✗ "+sentence(m.err)) + "\n")
 	}
 	return s.App.Render(strings.TrimRight(b.String(), "\n"))
 }
