@@ -194,7 +194,8 @@ func (m *Model) header() string {
 func (m *Model) keyMap() help.KeyMap {
 	g := m.keys
 	g.Help.SetEnabled(!m.screen.Capturing())
-	g.Back.SetEnabled(m.state != common.ScreenDashboard && !m.screen.Busy())
+	b, handles := m.screen.(interface{ HandlesBack() bool })
+	g.Back.SetEnabled(m.state != common.ScreenDashboard && !m.screen.Busy() && !(handles && b.HandlesBack()))
 	return keyMap{screen: m.screen.KeyMap(), global: g}
 }
 
