@@ -61,7 +61,7 @@ func WhoAmI(ctx context.Context, stsc CallerIdentityAPI, iamc UserAPI) (*Identit
 }
 
 // principalOf splits "arn:aws:iam::123:user/path/alice" into ("user", "alice") and
-// "arn:aws:sts::123:assumed-role/Role/session" into ("assumed-role", "Role").
+// "arn:aws:sts::123:assumed-role/Role/my-sess" into ("assumed-role", "Role").
 func principalOf(arn string) (kind, name string) {
 	parts := strings.SplitN(arn, ":", 6)
 	if len(parts) != 6 {

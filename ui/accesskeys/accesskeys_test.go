@@ -20,12 +20,12 @@ import (
 // open starts the screen, types the MFA code and waits for the table.
 func open(t *testing.T, w *world) *accesskeys.Model {
 	t.Helper()
-	w.expected["GetAccessKeyLastUsed:AccessDenied"] = true // the fixture policy denies it: shown as "not permitted"
-	m := accesskeys.New(w.ctx)
+	w.Expected["GetAccessKeyLastUsed:AccessDenied"] = true // the fixture policy denies it: shown as "not permitted"
+	m := accesskeys.New(w.Ctx)
 	if m.Init() != nil || !strings.Contains(flat(m.View()), "MFA code") {
 		t.Fatalf("the screen does not ask for the MFA code:\n%s", m.View())
 	}
-	w.press(m, w.code(), "enter")
+	w.Press(m, w.Code(), "enter")
 	if v := m.View(); !strings.Contains(flat(v), "kagi's key") || !strings.Contains(flat(v), "not permitted") {
 		t.Fatalf("no table after the code:\n%s", v)
 	}
@@ -33,39 +33,39 @@ func open(t *testing.T, w *world) *accesskeys.Model {
 }
 
 // storedKey is the key kagi stores for demo now.
-func (w *world) storedKey() session.LongTermKey {
-	w.t.Helper()
-	k, err := w.ctx.Engine.Store.Key("demo")
+func storedKey(w *world) session.LongTermKey {
+	w.T.Helper()
+	k, err := w.Ctx.Engine.Store.Key("demo")
 	if err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
 	return k
 }
 
 // checkRotated proves the rotation: kagi stores a new key that AWS accepts, and the user has at most 2 keys.
-func (w *world) checkRotated(wantKeys int) session.LongTermKey {
-	w.t.Helper()
-	k := w.storedKey()
-	if k.AccessKeyID == w.seeded.AccessKeyID {
-		w.t.Fatal("kagi still stores the old key")
+func checkRotated(w *world, wantKeys int) session.LongTermKey {
+	w.T.Helper()
+	k := storedKey(w)
+	if k.AccessKeyID == w.Seeded.AccessKeyID {
+		w.T.Fatal("kagi still stores the old key")
 	}
-	sts := w.cfg.WithCredentials(credentials.NewStaticCredentialsProvider(k.AccessKeyID, k.SecretAccessKey, ""), "test").STS()
+	sts := w.Cfg.WithCredentials(credentials.NewStaticCredentialsProvider(k.AccessKeyID, k.SecretAccessKey, ""), "test").STS()
 	if _, err := awsx.WaitUsable(context.Background(), sts, 5*time.Second); err != nil {
-		w.t.Fatalf("the stored key does not work: %v", err)
+		w.T.Fatalf("the stored key does not work: %v", err)
 	}
-	ss, err := w.ctx.Engine.SelfService(context.Background(), "demo")
+	ss, err := w.Ctx.Engine.SelfService(context.Background(), "demo")
 	if err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
-	keys, err := awsx.ListKeys(context.Background(), w.ctx.IAM(ss).IAM(), "")
+	keys, err := awsx.ListKeys(context.Background(), w.Ctx.IAM(ss).IAM(), "")
 	if err != nil || len(keys) != wantKeys {
-		w.t.Fatalf("%d keys (%v) after the rotation, want %d", len(keys), err, wantKeys)
+		w.T.Fatalf("%d keys (%v) after the rotation, want %d", len(keys), err, wantKeys)
 	}
 	return k
 }
 
 // masked replaces the random key IDs in a view with stable names, for goldens.
-func (w *world) masked(view string, ids map[string]string) string {
+func masked(w *world, view string, ids map[string]string) string {
 	for id, name := range ids {
 		view = strings.ReplaceAll(view, session.MaskKeyID(id), name)
 	}
@@ -75,18 +75,18 @@ func (w *world) masked(view string, ids map[string]string) string {
 func TestRotateDeletesTheOldKeyWhenConfirmed(t *testing.T) {
 	w := setup(t)
 	m := open(t, w)
-	w.press(m, "r")
+	w.Press(m, "r")
 	if v := m.View(); !strings.Contains(flat(v), "1. Create a new access key") || !strings.Contains(flat(v), "y to rotate") {
 		t.Fatalf("no explanation before rotating:\n%s", v)
 	}
-	seen := w.press(m, "y")
-	if v := m.View(); !strings.Contains(flat(v), "✓ Make it the key kagi signs with") || !strings.Contains(flat(v), "Delete the old key "+session.MaskKeyID(w.seeded.AccessKeyID)+" now?") {
+	seen := w.Press(m, "y")
+	if v := m.View(); !strings.Contains(flat(v), "✓ Make it the key kagi signs with") || !strings.Contains(flat(v), "Delete the old key "+session.MaskKeyID(w.Seeded.AccessKeyID)+" now?") {
 		t.Fatalf("the rotation does not ask before deleting the old key:\n%s", v)
 	}
 	if !m.Busy() {
 		t.Error("not busy while Rotate waits for the answer: Esc would leave a rotation half done")
 	}
-	seen = append(seen, w.press(m, "y")...)
+	seen = append(seen, w.Press(m, "y")...)
 	v := m.View()
 	if !strings.Contains(flat(v), "✓ Rotated: kagi signs with") || !strings.Contains(flat(v), "is deleted") {
 		t.Fatalf("no result after the rotation:\n%s", v)
@@ -94,20 +94,20 @@ func TestRotateDeletesTheOldKeyWhenConfirmed(t *testing.T) {
 	if !hasMsg[common.RefreshMsg](seen) {
 		t.Error("no RefreshMsg after the rotation")
 	}
-	k := w.checkRotated(1)
+	k := checkRotated(w, 1)
 	if !strings.Contains(flat(v), session.MaskKeyID(k.AccessKeyID)+" Active") {
 		t.Fatalf("the table does not show the new key as kagi's:\n%s", v)
 	}
 	// The new secret: shown once on request, then gone from the model.
-	w.press(m, "x")
+	w.Press(m, "x")
 	if !strings.Contains(flat(m.View()), k.SecretAccessKey) {
 		t.Fatalf("x does not show the new secret:\n%s", m.View())
 	}
-	w.press(m, "x")
+	w.Press(m, "x")
 	if strings.Contains(flat(m.View()), k.SecretAccessKey) || strings.Contains(fmt.Sprintf("%+v", *m), k.SecretAccessKey) {
 		t.Fatal("the secret is still in the model after hiding it")
 	}
-	w.press(m, "x")
+	w.Press(m, "x")
 	if strings.Contains(flat(m.View()), k.SecretAccessKey) {
 		t.Fatal("the secret was shown twice")
 	}
@@ -134,19 +134,19 @@ func hasMsg[T any](msgs []tea.Msg) bool {
 
 func TestTwoKeysNeedCleanupFirst(t *testing.T) {
 	w := setup(t)
-	other, _, err := w.srv.CreateAccessKeyFor("alice")
+	other, _, err := w.Srv.CreateAccessKeyFor("alice")
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := open(t, w)
 	if !strings.Contains(selectedRow(m), "kagi's key") {
-		w.press(m, "down")
+		w.Press(m, "down")
 	}
-	w.press(m, "d")
+	w.Press(m, "d")
 	if strings.Contains(flat(m.View()), "Delete access key") {
 		t.Fatal("d offered to delete kagi's own key")
 	}
-	w.press(m, "r", "y")
+	w.Press(m, "r", "y")
 	v := m.View()
 	if !strings.Contains(flat(v), "already has 2 access keys") || !strings.Contains(flat(v), "delete "+session.MaskKeyID(other)+" (active) with d") {
 		t.Fatalf("NeedsCleanup not explained:\n%s", v)
@@ -154,48 +154,48 @@ func TestTwoKeysNeedCleanupFirst(t *testing.T) {
 	if !strings.Contains(flat(v), "› "+session.MaskKeyID(other)) {
 		t.Fatalf("the cursor is not on the key to delete:\n%s", v)
 	}
-	w.press(m, "i") // deactivate it first, as a careful user would
+	w.Press(m, "i") // deactivate it first, as a careful user would
 	if v := m.View(); !strings.Contains(flat(v), "✓ Deactivated "+session.MaskKeyID(other)) || !strings.Contains(flat(v), session.MaskKeyID(other)+" Inactive") {
 		t.Fatalf("i does not deactivate the other key:\n%s", v)
 	}
-	w.press(m, "d")
+	w.Press(m, "d")
 	if v := m.View(); !strings.Contains(flat(v), "Delete access key "+session.MaskKeyID(other)+"? It is inactive") {
 		t.Fatalf("no confirmation before deleting:\n%s", v)
 	}
-	w.press(m, "y")
+	w.Press(m, "y")
 	if v := m.View(); strings.Contains(flat(v), session.MaskKeyID(other)+" ") || strings.Contains(flat(v), "already has 2") {
 		t.Fatalf("the other key is still listed:\n%s", v)
 	}
 	// Now the rotation goes through; keeping the old key leaves two keys, one inactive.
-	w.press(m, "r", "y", "n")
+	w.Press(m, "r", "y", "n")
 	if v := m.View(); !strings.Contains(flat(v), "is inactive.") || !strings.Contains(flat(v), "kagi keys delete") {
 		t.Fatalf("keeping the old key is not reported:\n%s", v)
 	}
-	w.checkRotated(2)
+	checkRotated(w, 2)
 }
 
 func TestOldKeysAreFlagged(t *testing.T) {
 	w := setup(t)
-	w.ctx.Now = func() time.Time { return frozen.Add(120 * 24 * time.Hour) }
-	tm := teatest.NewTestModel(t, harness{accesskeys.New(w.ctx)}, teatest.WithInitialTermSize(80, 24))
-	w.expected["GetAccessKeyLastUsed:AccessDenied"] = true
+	w.Ctx.Now = func() time.Time { return frozen.Add(120 * 24 * time.Hour) }
+	tm := teatest.NewTestModel(t, harness{Screen: accesskeys.New(w.Ctx)}, teatest.WithInitialTermSize(80, 24))
+	w.Expected["GetAccessKeyLastUsed:AccessDenied"] = true
 	waitFor(t, tm, "MFA code")
-	tm.Type(w.code())
+	tm.Type(w.Code())
 	tm.Send(enter())
 	waitFor(t, tm, "kagi's key")
 	view := finalView(t, tm)
 	if !strings.Contains(flat(view), "120 days ⚠") {
 		t.Fatalf("a 120-day-old key is not flagged:\n%s", view)
 	}
-	teatest.RequireEqualOutput(t, []byte(w.masked(view, map[string]string{w.seeded.AccessKeyID: "AKIA…OLD1"})))
+	teatest.RequireEqualOutput(t, []byte(masked(w, view, map[string]string{w.Seeded.AccessKeyID: "AKIA…OLD1"})))
 }
 
 func TestRotateFlow(t *testing.T) {
 	w := setup(t)
-	w.expected["GetAccessKeyLastUsed:AccessDenied"] = true
-	tm := teatest.NewTestModel(t, harness{accesskeys.New(w.ctx)}, teatest.WithInitialTermSize(80, 24))
+	w.Expected["GetAccessKeyLastUsed:AccessDenied"] = true
+	tm := teatest.NewTestModel(t, harness{Screen: accesskeys.New(w.Ctx)}, teatest.WithInitialTermSize(80, 24))
 	waitFor(t, tm, "MFA code")
-	tm.Type(w.code())
+	tm.Type(w.Code())
 	tm.Send(enter())
 	waitFor(t, tm, "kagi's key")
 	tm.Type("r")
@@ -205,6 +205,6 @@ func TestRotateFlow(t *testing.T) {
 	tm.Type("y")
 	waitFor(t, tm, "press x to see it once", "kagi signs with this key, so") // the hint: once the list has loaded
 	view := finalView(t, tm)
-	k := w.checkRotated(1)
-	teatest.RequireEqualOutput(t, []byte(w.masked(view, map[string]string{w.seeded.AccessKeyID: "AKIA…OLD1", k.AccessKeyID: "AKIA…NEW1"})))
+	k := checkRotated(w, 1)
+	teatest.RequireEqualOutput(t, []byte(masked(w, view, map[string]string{w.Seeded.AccessKeyID: "AKIA…OLD1", k.AccessKeyID: "AKIA…NEW1"})))
 }

@@ -18,11 +18,11 @@ import (
 // open starts the screen, types the MFA code and waits for the (empty) list.
 func open(t *testing.T, w *world) *gitcreds.Model {
 	t.Helper()
-	m := gitcreds.New(w.ctx)
+	m := gitcreds.New(w.Ctx)
 	if m.Init() != nil || !strings.Contains(m.View(), "MFA code") {
 		t.Fatalf("the screen does not ask for the MFA code:\n%s", m.View())
 	}
-	w.press(m, w.code(), "enter")
+	w.Press(m, w.Code(), "enter")
 	if v := flat(m.View()); !strings.Contains(v, "You have no CodeCommit Git credentials") {
 		t.Fatalf("no list after the code:\n%s", m.View())
 	}
@@ -40,38 +40,38 @@ func shownPassword(m *gitcreds.Model) string {
 }
 
 // credentials lists the user's Git credentials outside the screen.
-func (w *world) credentials() []awsx.GitCredential {
-	w.t.Helper()
-	ss, err := w.ctx.Engine.SelfService(context.Background(), "demo")
+func credentials(w *world) []awsx.GitCredential {
+	w.T.Helper()
+	ss, err := w.Ctx.Engine.SelfService(context.Background(), "demo")
 	if err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
-	creds, err := awsx.ListGitCredentials(context.Background(), w.ctx.IAM(ss).IAM(), "")
+	creds, err := awsx.ListGitCredentials(context.Background(), w.Ctx.IAM(ss).IAM(), "")
 	if err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
 	return creds
 }
 
 // selectRow moves the cursor to the row showing text.
-func (w *world) selectRow(m *gitcreds.Model, text string) {
-	w.t.Helper()
-	w.press(m, "up", "up")
+func selectRow(w *world, m *gitcreds.Model, text string) {
+	w.T.Helper()
+	w.Press(m, "up", "up")
 	for range 3 {
 		for _, l := range strings.Split(m.View(), "\n") {
 			if strings.HasPrefix(l, "› ") && strings.Contains(l, text) {
 				return
 			}
 		}
-		w.press(m, "down")
+		w.Press(m, "down")
 	}
-	w.t.Fatalf("no row shows %q:\n%s", text, m.View())
+	w.T.Fatalf("no row shows %q:\n%s", text, m.View())
 }
 
 func TestCreateShowsThePasswordOnceAndDropsItOnLeave(t *testing.T) {
 	w := setup(t)
 	m := open(t, w)
-	w.press(m, "n")
+	w.Press(m, "n")
 	pw := shownPassword(m)
 	if pw == "" || !strings.Contains(flat(m.View()), "it is shown only once") {
 		t.Fatalf("no password box after n:\n%s", m.View())
@@ -79,11 +79,11 @@ func TestCreateShowsThePasswordOnceAndDropsItOnLeave(t *testing.T) {
 	if v := flat(m.View()); !strings.Contains(v, "alice-at-000000000000") || !strings.Contains(v, "Active") {
 		t.Fatalf("the new credential is not listed:\n%s", m.View())
 	}
-	if n := len(w.credentials()); n != 1 {
+	if n := len(credentials(w)); n != 1 {
 		t.Fatalf("%d credentials in IAM, want 1", n)
 	}
-	w.press(m, "n", "d", "i") // nothing but "I copied it" applies while the password is shown
-	if len(w.credentials()) != 1 || shownPassword(m) != pw {
+	w.Press(m, "n", "d", "i") // nothing but "I copied it" applies while the password is shown
+	if len(credentials(w)) != 1 || shownPassword(m) != pw {
 		t.Fatal("an action ran while the password box was up")
 	}
 	m.Update(common.BackMsg{})
@@ -95,40 +95,40 @@ func TestCreateShowsThePasswordOnceAndDropsItOnLeave(t *testing.T) {
 func TestResetToggleDeleteAndLimit(t *testing.T) {
 	w := setup(t)
 	m := open(t, w)
-	w.press(m, "n")
+	w.Press(m, "n")
 	first := shownPassword(m)
-	w.press(m, "enter")
+	w.Press(m, "enter")
 	if shownPassword(m) != "" || strings.Contains(fmt.Sprintf("%+v", *m), first) {
 		t.Fatal("enter does not drop the password")
 	}
-	w.press(m, "r")
+	w.Press(m, "r")
 	if v := flat(m.View()); !strings.Contains(v, "Reset the password of alice-at-000000000000") {
 		t.Fatalf("no confirmation before a reset:\n%s", m.View())
 	}
-	w.press(m, "y")
+	w.Press(m, "y")
 	if second := shownPassword(m); second == "" || second == first {
 		t.Fatalf("reset shows no new password:\n%s", m.View())
 	}
-	w.press(m, "enter", "i")
-	id := session.MaskKeyID(w.credentials()[0].ID)
+	w.Press(m, "enter", "i")
+	id := session.MaskKeyID(credentials(w)[0].ID)
 	if v := flat(m.View()); !strings.Contains(v, "✓ Deactivated alice-at-000000000000 ("+id+")") || !strings.Contains(v, id+" Inactive") {
 		t.Fatalf("i does not deactivate:\n%s", m.View())
 	}
-	w.press(m, "n", "enter", "n", "enter")
+	w.Press(m, "n", "enter", "n", "enter")
 	if v := flat(m.View()); !strings.Contains(v, "✗ You already have 2 CodeCommit Git credentials, the most IAM allows per user") {
 		t.Fatalf("the limit is not one sentence:\n%s", m.View())
 	}
-	w.selectRow(m, id)
-	w.press(m, "d")
+	selectRow(w, m, id)
+	w.Press(m, "d")
 	if v := flat(m.View()); !strings.Contains(v, "Delete alice-at-000000000000 ("+id+")? Git clients using it stop working") {
 		t.Fatalf("no confirmation before deleting:\n%s", m.View())
 	}
-	w.press(m, "n") // cancel: nothing deleted
-	if len(w.credentials()) != 2 {
+	w.Press(m, "n") // cancel: nothing deleted
+	if len(credentials(w)) != 2 {
 		t.Fatal("n deleted the credential")
 	}
-	w.press(m, "d", "y")
-	if creds := w.credentials(); len(creds) != 1 || session.MaskKeyID(creds[0].ID) == id {
+	w.Press(m, "d", "y")
+	if creds := credentials(w); len(creds) != 1 || session.MaskKeyID(creds[0].ID) == id {
 		t.Fatalf("d y did not delete %s: %+v", id, creds)
 	}
 	if v := flat(m.View()); !strings.Contains(v, "✓ Deleted alice-at-000000000000 ("+id+")") {
@@ -138,9 +138,9 @@ func TestResetToggleDeleteAndLimit(t *testing.T) {
 
 func TestGitCredentialsFlow(t *testing.T) {
 	w := setup(t)
-	tm := teatest.NewTestModel(t, harness{gitcreds.New(w.ctx)}, teatest.WithInitialTermSize(80, 24))
+	tm := teatest.NewTestModel(t, harness{Screen: gitcreds.New(w.Ctx)}, teatest.WithInitialTermSize(80, 24))
 	waitFor(t, tm, "MFA code")
-	tm.Type(w.code())
+	tm.Type(w.Code())
 	tm.Send(enter())
 	waitFor(t, tm, "press n to create one")
 	tm.Type("n")
@@ -149,6 +149,6 @@ func TestGitCredentialsFlow(t *testing.T) {
 	tm.Type("i")
 	waitFor(t, tm, "Deactivated", "Inactive") // the notice and the reloaded list
 	view := finalView(t, tm)
-	id := session.MaskKeyID(w.credentials()[0].ID)
+	id := session.MaskKeyID(credentials(w)[0].ID)
 	teatest.RequireEqualOutput(t, []byte(strings.ReplaceAll(view, id, "ACCA…CRD1")))
 }
