@@ -32,6 +32,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/kagi-cli/kagi/awsx"
 	"github.com/kagi-cli/kagi/awsx/localaws"
 )
 
@@ -322,12 +323,12 @@ func motoSetupLocal(t *testing.T) motoSide {
 // motoIAM and motoSTS are SDK clients for url that never retry, so each call is one request.
 func motoIAM(url string, c aws.Credentials) *iam.Client {
 	return iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
-		Credentials: credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken), RetryMaxAttempts: 1})
+		Credentials: credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken), RetryMaxAttempts: 1, HTTPClient: awsx.HTTPClient()})
 }
 
 func motoSTS(url string, c aws.Credentials) *sts.Client {
 	return sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
-		Credentials: credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken), RetryMaxAttempts: 1})
+		Credentials: credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken), RetryMaxAttempts: 1, HTTPClient: awsx.HTTPClient()})
 }
 
 // motoErrCode is the API error code of err, or a description when err is not an API error.

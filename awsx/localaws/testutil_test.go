@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/kagi-cli/kagi/awsx"
 	"github.com/kagi-cli/kagi/awsx/localaws"
 )
 
@@ -54,6 +55,7 @@ func iamClient(t testing.TB, url, id, secret, token string) *iam.Client {
 		BaseEndpoint:     aws.String(url),
 		Credentials:      credentials.NewStaticCredentialsProvider(id, secret, token),
 		RetryMaxAttempts: 1,
+		HTTPClient:       awsx.HTTPClient(),
 	})
 }
 
@@ -65,6 +67,7 @@ func stsClient(t testing.TB, url, id, secret, token string) *sts.Client {
 		BaseEndpoint:     aws.String(url),
 		Credentials:      credentials.NewStaticCredentialsProvider(id, secret, token),
 		RetryMaxAttempts: 1,
+		HTTPClient:       awsx.HTTPClient(),
 	})
 }
 
