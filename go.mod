@@ -15,6 +15,7 @@ require (
 	github.com/gofrs/flock v0.13.1
 	github.com/pquerna/otp v1.5.0
 	github.com/spf13/cobra v1.10.2
+	go.uber.org/goleak v1.3.0
 	golang.org/x/term v0.13.0
 	gopkg.in/ini.v1 v1.67.3
 	rsc.io/qr v0.2.0
