@@ -359,30 +359,17 @@ func newMFARemoveCmd(a *app) *cobra.Command {
 					return fmt.Errorf("kept MFA device %s", serial)
 				}
 			}
-			if sk.serial == "" { // tell the engine which device to ask a code for
-				if err := eng.RecordSerial(sk.source, serial); err != nil {
-					return err
-				}
-			}
-			ss, err := eng.SelfService(ctx, profile)
+			res, err := eng.RemoveMFADevice(ctx, sk.cfg, profile, id.UserName, serial)
 			if errors.Is(err, session.ErrAborted) {
 				return errAborted
 			} else if err != nil {
-				return err
-			}
-			err = awsx.Remove(ctx, sk.cfg.WithCredentials(ss.Creds, "MFA session").IAM(), id.UserName, serial)
-			if err != nil && !errors.Is(err, awsx.ErrLeftover) {
 				return plainSentence(err)
 			}
-			if eng.RecordedSerial(sk.source) == serial {
-				_ = eng.RecordSerial(sk.source, "")
+			fmt.Fprintf(a.stderr, "Removed MFA device %s of %s and %s.\n", serial, id.UserName, plural(res.Sessions, "cached session"))
+			if res.Leftover != nil {
+				fmt.Fprintf(a.stderr, "Note: %s\n", userSentence(res.Leftover))
 			}
-			n, _ := eng.Store.RemoveSessions(session.Dependents(eng.Config, sk.source))
-			fmt.Fprintf(a.stderr, "Removed MFA device %s of %s and %s.\n", serial, id.UserName, plural(n, "cached session"))
-			if err != nil {
-				fmt.Fprintf(a.stderr, "Note: %s\n", userSentence(err))
-			}
-			if sk.fromConfig {
+			if res.FromConfig {
 				fmt.Fprintf(a.stderr, "Delete mfa_serial from the profile %s uses in %s; it names the removed device.\n", sk.source, eng.Config.Path)
 			}
 			return nil
