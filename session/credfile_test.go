@@ -102,10 +102,11 @@ func TestRemoveCredentialsKeys(t *testing.T) {
 			strings.Replace(credsFile, "[gone]\naws_access_key_id = AKIAGONE\naws_secret_access_key = secret-gone\n\n", "", 1)},
 		{"first section", credsFile, "default",
 			strings.Replace(credsFile, "[default]\naws_access_key_id=AKIADEFAULT\naws_secret_access_key=secret-default\n\n", "", 1)},
-		{"last section", credsFile, "last", strings.Replace(credsFile, "\n[last]\naws_access_key_id = AKIALAST\n", "\n", 1)},
+		// The blank line that separated [last] goes with it: the file ends as it did, with a key line.
+		{"last section", credsFile, "last", strings.Replace(credsFile, "\n\n[last]\naws_access_key_id = AKIALAST\n", "\n", 1)},
 		{"CRLF and BOM", "\xef\xbb\xbf[a]\r\naws_access_key_id = X\r\nregion = r\r\n\r\n[b]\r\nk = v\r\n", "a",
 			"\xef\xbb\xbf[a]\r\nregion = r\r\n\r\n[b]\r\nk = v\r\n"},
-		{"no final newline", "[a]\nk = v\n[b]\naws_secret_access_key = s", "b", "[a]\nk = v\n"},
+		{"no final newline", "[a]\nk = v\n[b]\naws_secret_access_key = s", "b", "[a]\nk = v"},
 		{"duplicate sections", "[a]\naws_access_key_id = 1\nx = 1\n[b]\n[a]\naws_secret_access_key = 2\n", "a", "[a]\nx = 1\n[b]\n[a]\n"},
 		{"unicode and brackets", "[ü]b]\naws_access_key_id = 1\n[c]\n", "ü]b", "[c]\n"},
 	} {
@@ -231,7 +232,7 @@ func TestUpdateConfigKeepsLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := strings.NewReplacer(
-		"region=eu-west-1", "region = us-east-1",
+		"region=eu-west-1", "region=us-east-1", // the line keeps its layout
 		"source_profile = default\n", "mfa_serial = GAHT12345678\n",
 		"[profile old]\nregion = x\n\n", "",
 	).Replace(configFile) + "\n[profile new]\ncredential_process = `kagi credential-process new # x`\n"
