@@ -113,7 +113,8 @@ func (e *Engine) cached(p *Profile) (warm.Entry, bool, error) {
 	if err != nil {
 		return warm.Entry{}, false, err
 	}
-	entry, ok, err := e.Store.Entry(kindOf(p), p.Name, e.now().Add(e.window()))
+	now := e.now()
+	entry, ok, err := e.Store.EntryAt(kindOf(p), p.Name, now, now.Add(e.window()))
 	if err != nil || !ok || entry.Fingerprint != fp {
 		return warm.Entry{}, false, err
 	}

@@ -130,14 +130,20 @@ func (s *Store) PutEntry(kind, profile string, e warm.Entry) error {
 	return nil
 }
 
-// Entry returns the newest entry of kind and profile that expires after validUntil, choosing by item name and
-// reading only that item. Entries already expired are removed on the way; so is an unreadable chosen entry.
+// Entry is EntryAt by the wall clock.
 func (s *Store) Entry(kind, profile string, validUntil time.Time) (warm.Entry, bool, error) {
+	return s.EntryAt(kind, profile, time.Now(), validUntil)
+}
+
+// EntryAt returns the newest entry of kind and profile that expires after validUntil, choosing by item name
+// and reading only that item. Entries already expired at now — the caller's clock, which is the engine's
+// (Engine.Now) and may differ from the wall clock in tests and `kagi demo` — are removed on the way; so is
+// an unreadable chosen entry.
+func (s *Store) EntryAt(kind, profile string, now, validUntil time.Time) (warm.Entry, bool, error) {
 	items, err := s.items()
 	if err != nil {
 		return warm.Entry{}, false, err
 	}
-	now := time.Now()
 	var best *item
 	for i := range items {
 		it := &items[i]
