@@ -36,19 +36,22 @@ const LastUsedNotPermitted = "not permitted"
 
 // AccessKey is one of a user's access keys, without its secret (IAM never returns it after creation).
 type AccessKey struct {
-	ID          string        `json:"id"`
-	Status      string        `json:"status"` // KeyActive or KeyInactive
-	Created     time.Time     `json:"created"`
-	Age         time.Duration `json:"-"`
-	LastUsed    *time.Time    `json:"last_used,omitempty"` // nil: never used, or unknown (see LastUsedErr)
-	LastService string        `json:"last_service,omitempty"`
-	LastRegion  string        `json:"last_region,omitempty"`
+	ID          string     `json:"id"`
+	Status      string     `json:"status"` // KeyActive or KeyInactive
+	Created     time.Time  `json:"created"`
+	LastUsed    *time.Time `json:"last_used,omitempty"` // nil: never used, or unknown (see LastUsedErr)
+	LastService string     `json:"last_service,omitempty"`
+	LastRegion  string     `json:"last_region,omitempty"`
 	// LastUsedErr says why LastUsed is unknown: LastUsedNotPermitted, or "unavailable (<class>)".
 	LastUsedErr string `json:"last_used_error,omitempty"`
 }
 
 // Active reports whether the key is active.
 func (k AccessKey) Active() bool { return k.Status == KeyActive }
+
+// AgeAt is the key's age at now, the caller's clock (the engine's, or the endpoint's in `kagi demo` and
+// tests): a listing holds only what AWS said, so it reads the same whenever it is shown.
+func (k AccessKey) AgeAt(now time.Time) time.Duration { return now.Sub(k.Created) }
 
 // ListKeys lists user's access keys ("" = the caller), oldest first, with when each was last used. A
 // GetAccessKeyLastUsed failure never fails the list: the key's LastUsedErr says why it is unknown.
@@ -69,11 +72,9 @@ func ListKeys(ctx context.Context, api AccessKeysAPI, user string) ([]AccessKey,
 		in.Marker = out.Marker
 	}
 	sort.SliceStable(keys, func(i, j int) bool { return keys[i].Created.Before(keys[j].Created) })
-	now := time.Now()
 	denied := false
 	for i := range keys {
 		k := &keys[i]
-		k.Age = now.Sub(k.Created)
 		if denied { // the same answer for every key of the user: ask once
 			k.LastUsedErr = LastUsedNotPermitted
 			continue

@@ -116,10 +116,15 @@ last_service, last_region, last_used_error, kagi, pending}]}; it never holds a s
 			}
 			stored, where := c.storedID()
 			step, pendingID, pending := c.eng.PendingRotation(c.ss.Profile)
+			now := time.Now()
+			if c.eng.Now != nil {
+				now = c.eng.Now() // the engine's clock: the endpoint's in tests
+			}
 			out := []keyJSON{}
 			for _, k := range keys {
-				out = append(out, keyJSON{ID: k.ID, Masked: session.MaskKeyID(k.ID), Status: k.Status, Created: k.Created, AgeDays: int(k.Age.Hours() / 24),
-					Stale: k.Age > staleKeyAge, LastUsed: k.LastUsed, LastService: k.LastService, LastRegion: k.LastRegion, LastUsedError: k.LastUsedErr,
+				age := k.AgeAt(now)
+				out = append(out, keyJSON{ID: k.ID, Masked: session.MaskKeyID(k.ID), Status: k.Status, Created: k.Created, AgeDays: int(age.Hours() / 24),
+					Stale: age > staleKeyAge, LastUsed: k.LastUsed, LastService: k.LastService, LastRegion: k.LastRegion, LastUsedError: k.LastUsedErr,
 					Kagi: k.ID == stored, Pending: pending && k.ID == pendingID})
 			}
 			if asJSON {
