@@ -63,7 +63,7 @@ this needs an MFA session: kagi asks for a code if it has none cached.`,
 			default:
 				_ = t.say(describePolicy(policy) + "\n")
 			}
-			old, err := t.askSecret(ctx, "Current password: ")
+			old, err := t.askPassword(ctx, "Current password: ")
 			if err != nil {
 				return err
 			}
@@ -101,7 +101,7 @@ this needs an MFA session: kagi asks for a code if it has none cached.`,
 // askNewPassword asks for the new password until it meets every rule and is typed the same twice.
 func askNewPassword(ctx context.Context, t *terminal, policy awsx.PasswordPolicy, old string) (string, error) {
 	for try := 0; try < passwordTries; try++ {
-		pw, err := t.askSecret(ctx, "New password: ")
+		pw, err := t.askPassword(ctx, "New password: ")
 		if err != nil {
 			return "", err
 		}
@@ -121,7 +121,7 @@ func askNewPassword(ctx context.Context, t *terminal, policy awsx.PasswordPolicy
 		case pw == old:
 			_ = t.say("That is your current password; choose a new one.\n")
 		default:
-			if again, err = t.askSecret(ctx, "Repeat the new password: "); err != nil {
+			if again, err = t.askPassword(ctx, "Repeat the new password: "); err != nil {
 				return "", err
 			}
 			if again == pw {

@@ -74,16 +74,26 @@ func (t *terminal) say(s string) error {
 	return err
 }
 
-// ask shows prompt and reads one line, echoed as typed, without its surrounding blanks.
+// ask shows prompt and reads one line, echoed as typed, without its surrounding blanks (IDs, codes,
+// names, yes/no).
 func (t *terminal) ask(ctx context.Context, prompt string) (string, error) {
 	if err := t.say(prompt); err != nil {
 		return "", err
 	}
-	return t.await(ctx, func() (string, error) { return readLine(t.rw) }, nil)
+	line, err := t.await(ctx, func() (string, error) { return readLine(t.rw) }, nil)
+	return strings.TrimSpace(line), err
 }
 
-// askSecret shows prompt and reads one line without echoing it, when the terminal is a real one.
+// askSecret is askPassword without the surrounding blanks: for secrets that never hold one (an AWS secret
+// access key is letters, digits, + and /), where blanks around it are left over from pasting.
 func (t *terminal) askSecret(ctx context.Context, prompt string) (string, error) {
+	line, err := t.askPassword(ctx, prompt)
+	return strings.TrimSpace(line), err
+}
+
+// askPassword shows prompt and reads one line without echoing it, when the terminal is a real one. Only
+// the line ending is dropped: a password may begin or end with a blank.
+func (t *terminal) askPassword(ctx context.Context, prompt string) (string, error) {
 	if err := t.say(prompt); err != nil {
 		return "", err
 	}
@@ -115,7 +125,7 @@ func (t *terminal) confirm(ctx context.Context, question string) (bool, error) {
 }
 
 // await runs read, or gives up when ctx ends (Ctrl+C): it then restores the terminal (echo back on) and
-// closes it. End of input (Ctrl+D) is an abort too.
+// closes it. End of input (Ctrl+D) is an abort too. The line comes back as read, without its line ending.
 func (t *terminal) await(ctx context.Context, read func() (string, error), restore func()) (string, error) {
 	type result struct {
 		line string
@@ -134,7 +144,7 @@ func (t *terminal) await(ctx context.Context, read func() (string, error), resto
 			}
 			return "", r.err
 		}
-		return strings.TrimSpace(r.line), nil
+		return r.line, nil
 	case <-ctx.Done():
 		if restore != nil {
 			restore()
