@@ -80,6 +80,9 @@ func OpenStore(opts StoreOptions) (*Store, error) {
 		}
 		if kr != nil {
 			debug("keyring: opened backend %s", b)
+			if b == "file" {
+				kr = &fileNameKeyring{kr: kr, legacy: runtime.GOOS != "windows"}
+			}
 			s := NewStore(kr, b)
 			s.collection = cfg.LibSecretCollectionName
 			if b == "file" {

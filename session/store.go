@@ -270,7 +270,7 @@ func (s *Store) set(it keyring.Item) error {
 	}
 	if s.fileDir != "" && runtime.GOOS != "windows" {
 		// The library writes new files 0600 but keeps the mode of a file it overwrites.
-		if err := os.Chmod(filepath.Join(s.fileDir, fileName(it.Key)), 0o600); err != nil {
+		if err := os.Chmod(filepath.Join(s.fileDir, fileName(encodeFileItem(it.Key))), 0o600); err != nil {
 			return fmt.Errorf("file keyring: cannot make %s private (%v); check the directory's owner", s.fileDir, oneLine(err.Error()))
 		}
 	}
