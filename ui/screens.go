@@ -5,6 +5,7 @@ import (
 	"github.com/kagi-cli/kagi/ui/common"
 	"github.com/kagi-cli/kagi/ui/dashboard"
 	"github.com/kagi-cli/kagi/ui/gitcreds"
+	"github.com/kagi-cli/kagi/ui/mfadevice"
 	"github.com/kagi-cli/kagi/ui/onboarding"
 	"github.com/kagi-cli/kagi/ui/password"
 	"github.com/kagi-cli/kagi/ui/roles"
@@ -20,6 +21,7 @@ func builders() map[common.ScreenID]func(*common.Context) common.Screen {
 		common.ScreenPassword:       func(c *common.Context) common.Screen { return password.New(c) },
 		common.ScreenAccessKeys:     func(c *common.Context) common.Screen { return accesskeys.New(c) },
 		common.ScreenGitCredentials: func(c *common.Context) common.Screen { return gitcreds.New(c) },
+		common.ScreenMFADevice:      func(c *common.Context) common.Screen { return mfadevice.New(c) },
 	}
 }
 

@@ -11,6 +11,7 @@ const (
 	ScreenAccessKeys
 	ScreenRoles
 	ScreenGitCredentials
+	ScreenMFADevice
 )
 
 func (s ScreenID) String() string {
@@ -27,6 +28,8 @@ func (s ScreenID) String() string {
 		return "roles"
 	case ScreenGitCredentials:
 		return "git credentials"
+	case ScreenMFADevice:
+		return "mfa device"
 	}
 	return "unknown"
 }

@@ -25,6 +25,7 @@ var menu = [...]item{
 	{common.ScreenPassword, "Change password"},
 	{common.ScreenAccessKeys, "Access keys"},
 	{common.ScreenGitCredentials, "Git credentials"},
+	{common.ScreenMFADevice, "MFA device"},
 }
 
 // Model is the dashboard.
