@@ -60,7 +60,8 @@ func MFACodeNeeded(c *Context) (serial string, needed bool) {
 	if window <= 0 {
 		window = warm.DefaultWindow
 	}
-	_, ok, err := e.Store.Entry(warm.KindSession, source.Name, engineNow(c).Add(window))
+	now := engineNow(c)
+	_, ok, err := e.Store.EntryAt(warm.KindSession, source.Name, now, now.Add(window))
 	return serial, err == nil && !ok
 }
 

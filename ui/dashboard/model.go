@@ -25,7 +25,16 @@ var menu = [...]item{
 	{common.ScreenPassword, "Change password"},
 	{common.ScreenAccessKeys, "Access keys"},
 	{common.ScreenGitCredentials, "Git credentials"},
-	{common.ScreenMFADevice, "MFA device"},
+}
+
+// entry is menu item i as shown: once the user has an MFA device, the first item manages it (resync, remove,
+// replace) instead of setting one up.
+func (m *Model) entry(i int) item {
+	it := menu[i]
+	if it.screen == common.ScreenOnboarding && m.id != nil && len(m.id.MFADevices) > 0 {
+		return item{common.ScreenMFADevice, "MFA device"}
+	}
+	return it
 }
 
 // Model is the dashboard.
@@ -114,7 +123,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Down):
 		m.cursor = m.step(+1)
 	case key.Matches(msg, k.Open):
-		to := menu[m.cursor].screen
+		to := m.entry(m.cursor).screen
 		return func() tea.Msg { return common.NavigateMsg{To: to} }
 	case key.Matches(msg, k.Refresh):
 		return m.reload()
@@ -148,7 +157,7 @@ func (m *Model) needsMFA() bool {
 func (m *Model) loading() bool { return m.idLoading || m.localLoading }
 
 func (m *Model) itemEnabled(i int) bool {
-	return i >= 0 && i < len(menu) && m.wired != nil && m.wired(menu[i].screen)
+	return i >= 0 && i < len(menu) && m.wired != nil && m.wired(m.entry(i).screen)
 }
 
 func (m *Model) enabledItems() []int {

@@ -166,11 +166,8 @@ func (m *Model) mark(st awsx.CheckStatus) string {
 func (m *Model) menuView() string {
 	s := m.c.Styles
 	var b strings.Builder
-	for i, it := range menu {
-		label := it.label
-		if it.screen == common.ScreenOnboarding && m.id != nil && len(m.id.MFADevices) > 0 {
-			label = "MFA device"
-		}
+	for i := range menu {
+		label := m.entry(i).label
 		line := fmt.Sprintf("%-20s", label)
 		switch {
 		case !m.itemEnabled(i):
