@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Item kinds in the keyring.
@@ -139,7 +140,7 @@ func DecodeEntry(data []byte) (Entry, error) {
 			e.SessionToken = v
 		case "expires":
 			secs, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
+			if err != nil || secs < minExpiry || secs > maxExpiry {
 				return Entry{}, errors.New("malformed session expiry")
 			}
 			e.Expires = time.Unix(secs, 0).UTC()
@@ -152,8 +153,18 @@ func DecodeEntry(data []byte) (Entry, error) {
 	if e.AccessKeyID == "" || e.SecretAccessKey == "" || e.Expires.IsZero() {
 		return Entry{}, errors.New("incomplete session entry")
 	}
+	if !utf8.ValidString(e.AccessKeyID) || !utf8.ValidString(e.SecretAccessKey) || !utf8.ValidString(e.SessionToken) {
+		return Entry{}, errors.New("session entry credential is not UTF-8")
+	}
 	return e, nil
 }
+
+// The expiries an entry may carry: years 1 to 9999, the range RFC 3339 (credential_process's Expiration)
+// can write. Anything else is a corrupt entry, not a session that never expires.
+const (
+	minExpiry = -62135596800 // 0001-01-01T00:00:00Z
+	maxExpiry = 253402300799 // 9999-12-31T23:59:59Z
+)
 
 // ConfigStamp identifies the current state of the AWS config file at path: its path, size and
 // modification time. A missing file has the stamp "path|absent".
@@ -165,7 +176,8 @@ func ConfigStamp(path string) string {
 	return path + "|" + strconv.FormatInt(info.Size(), 10) + "|" + strconv.FormatInt(info.ModTime().UnixNano(), 10)
 }
 
-// ProcessOutput is the credential_process JSON document (Version 1) for an entry.
+// ProcessOutput is the credential_process JSON document (Version 1) for an entry, on one line. Expires must
+// lie in years 1 to 9999 (STS's expiries do, and DecodeEntry refuses others); a zero Expires is left out.
 func ProcessOutput(e Entry) []byte {
 	var b strings.Builder
 	b.WriteString(`{"Version":1,"AccessKeyId":`)
@@ -184,12 +196,24 @@ func ProcessOutput(e Entry) []byte {
 	return []byte(b.String())
 }
 
-// writeJSONString writes s as a JSON string (RFC 8259 escapes; non-ASCII passes through as UTF-8).
+// writeJSONString writes s as a JSON string (RFC 8259 escapes; non-ASCII passes through as UTF-8). A byte
+// that is not part of valid UTF-8 becomes \ufffd, as encoding/json writes it: JSON text is UTF-8, and the AWS
+// CLI decodes credential_process output as UTF-8 and fails on anything else.
 func writeJSONString(b *strings.Builder, s string) {
 	const hex = "0123456789abcdef"
 	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
 		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				b.WriteString(`\ufffd`)
+			} else {
+				b.WriteString(s[i : i+size])
+			}
+			i += size
+			continue
+		}
 		switch {
 		case c == '"' || c == '\\':
 			b.WriteByte('\\')
@@ -201,6 +225,7 @@ func writeJSONString(b *strings.Builder, s string) {
 		default:
 			b.WriteByte(c)
 		}
+		i++
 	}
 	b.WriteByte('"')
 }
