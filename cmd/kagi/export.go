@@ -5,6 +5,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -47,26 +49,94 @@ func newExportCmd(a *app) *cobra.Command {
 }
 
 func writeExport(w io.Writer, format, profile, region string, e warm.Entry) error {
-	var err error
+	text, err := exportText(format, profile, region, e)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, text)
+	return err
+}
+
+// exportText is the session in one of export's formats, or an error (and no text) when a value cannot be
+// written so that its reader gets exactly it back: the shell, the AWS CLI's INI parser or a JSON decoder.
+func exportText(format, profile, region string, e warm.Entry) (string, error) {
 	switch format {
 	case "json":
-		_, err = w.Write(warm.ProcessOutput(e))
+		return exportJSON(profile, e)
 	case "ini":
-		_, err = fmt.Fprintf(w, "[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\naws_session_token = %s\n", profile, e.AccessKeyID, e.SecretAccessKey, e.SessionToken)
+		return exportINI(profile, e)
 	default:
-		vars := session.SessionVars(profile, region, e)
-		names := make([]string, 0, len(vars))
-		for k := range vars {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		var b strings.Builder
-		for _, k := range names {
-			fmt.Fprintf(&b, "export %s=%s\n", k, shellQuote(vars[k]))
-		}
-		_, err = io.WriteString(w, b.String())
+		return exportEnv(profile, region, e)
 	}
-	return err
+}
+
+func exportJSON(profile string, e warm.Entry) (string, error) {
+	for _, f := range [][2]string{{"AccessKeyId", e.AccessKeyID}, {"SecretAccessKey", e.SecretAccessKey}, {"SessionToken", e.SessionToken}} {
+		if !utf8.ValidString(f[1]) {
+			return "", fmt.Errorf("cannot print the session as JSON: its %s is not UTF-8 text (a damaged cache); run 'kagi clear' for profile %q and try again", f[0], profile)
+		}
+	}
+	return string(warm.ProcessOutput(e)), nil
+}
+
+func exportINI(profile string, e warm.Entry) (string, error) {
+	reason := iniUnsafe(profile)
+	if profile == "DEFAULT" {
+		reason = "is configparser's defaults section, which the AWS CLI never reads as a profile"
+	}
+	if reason != "" {
+		return "", fmt.Errorf("cannot print profile %q as an INI section: its name %s; use --format env or json", profile, reason)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "[%s]\n", profile)
+	for _, f := range [][2]string{{"aws_access_key_id", e.AccessKeyID}, {"aws_secret_access_key", e.SecretAccessKey}, {"aws_session_token", e.SessionToken}} {
+		if reason := iniUnsafe(f[1]); reason != "" && f[1] != "" {
+			return "", fmt.Errorf("cannot print the session as INI: its %s %s; use --format env or json", f[0], reason)
+		}
+		fmt.Fprintf(&b, "%s = %s\n", f[0], f[1])
+	}
+	return b.String(), nil
+}
+
+func exportEnv(profile, region string, e warm.Entry) (string, error) {
+	vars := session.SessionVars(profile, region, e)
+	names := make([]string, 0, len(vars))
+	for k := range vars {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, k := range names {
+		if strings.ContainsRune(vars[k], 0) {
+			return "", fmt.Errorf("cannot export %s: its value contains a NUL byte, which no shell variable can hold", k)
+		}
+		fmt.Fprintf(&b, "export %s=%s\n", k, shellQuote(vars[k]))
+	}
+	return b.String(), nil
+}
+
+// iniUnsafe says why s cannot be an INI section name or value that every reader (the AWS CLI's configparser,
+// the SDKs' and kagi's parsers) reads back unchanged, or "" if it can: line breaks and other control
+// characters, brackets, comment characters, surrounding white space and quotes (parsers strip them) and a
+// trailing backslash (a continuation line) are out. Every value STS issues passes.
+func iniUnsafe(s string) string {
+	switch {
+	case s == "":
+		return "is empty"
+	case !utf8.ValidString(s):
+		return "is not UTF-8 text"
+	case strings.ContainsFunc(s, unicode.IsControl):
+		return "contains a line break or another control character"
+	case strings.ContainsAny(s, "[]#;"):
+		return "contains one of [ ] # ;"
+	case strings.TrimFunc(s, unicode.IsSpace) != s:
+		return "starts or ends with white space"
+	case strings.HasSuffix(s, `\`):
+		return "ends with a backslash (a line continuation)"
+	case strings.ContainsAny(s[:1], "\"'`") || strings.ContainsAny(s[len(s)-1:], "\"'`"):
+		return "starts or ends with a quote (readers strip it)"
+	}
+	return ""
 }
 
 // shellQuote quotes s for POSIX shells.
