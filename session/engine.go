@@ -150,13 +150,16 @@ func (e *Engine) issue(ctx context.Context, chain []*Profile) (warm.Entry, bool,
 	// The base credentials every AssumeRole signs with: the source's MFA session, unless the first role
 	// asks for MFA on AssumeRole itself.
 	var current warm.Entry
+	cachedFrom := "" // the profile whose cached session current is; "" when AWS just issued it
 	mfaOnAssume := len(roles) > 0 && roles[0].MFAOnAssume
 	if !mfaOnAssume {
 		session, ok, err := e.cached(source)
 		if err != nil {
 			return warm.Entry{}, false, err
 		}
-		if !ok {
+		if ok {
+			cachedFrom = source.Name
+		} else {
 			session, err = e.getSessionToken(ctx, source, chain[0].Name, key, serial, mfaProcess)
 			if err != nil {
 				return warm.Entry{}, false, err
@@ -169,7 +172,7 @@ func (e *Engine) issue(ctx context.Context, chain []*Profile) (warm.Entry, bool,
 		if entry, ok, err := e.cached(role); err != nil {
 			return warm.Entry{}, false, err
 		} else if ok {
-			current = entry
+			current, cachedFrom = entry, role.Name
 			continue
 		}
 		in := e.assumeRoleInput(role, i > 0)
@@ -186,6 +189,9 @@ func (e *Engine) issue(ctx context.Context, chain []*Profile) (warm.Entry, bool,
 			prompted = prompted || serial != ""
 		} else {
 			entry, err = e.assumeRole(ctx, signer, in, serial != "")
+			if err != nil && cachedFrom != "" {
+				err = e.staleSession(cachedFrom, current, err)
+			}
 		}
 		if err != nil {
 			return warm.Entry{}, false, fmt.Errorf("assume %s for profile %q: %w", aws.ToString(in.RoleArn), role.Name, err)
@@ -193,7 +199,7 @@ func (e *Engine) issue(ctx context.Context, chain []*Profile) (warm.Entry, bool,
 		if err := e.store(role, entry); err != nil {
 			return warm.Entry{}, false, err
 		}
-		current = entry
+		current, cachedFrom = entry, ""
 	}
 	return current, prompted, nil
 }

@@ -12,12 +12,15 @@ func Explain(err error) string {
 	var (
 		de *DurationError
 		pe *awsx.PasswordError // a refused password change: which rule was unmet, a wrong current password…
+		se *StaleSessionError  // a cached session AWS says has expired: kagi removed it, run again
 	)
 	switch {
 	case errors.As(err, &de):
 		return awsx.Humanize(errors.New(de.Error()))
 	case errors.As(err, &pe):
 		return awsx.Humanize(errors.New(pe.Error()))
+	case errors.As(err, &se):
+		return awsx.Humanize(errors.New(se.Error()))
 	}
 	return awsx.Humanize(err)
 }

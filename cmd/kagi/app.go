@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -102,9 +103,24 @@ func isCobraUsage(err error) bool {
 func message(err error) string {
 	var ue usageError
 	if errors.As(err, &ue) && awsx.Classify(err) == awsx.ClassUnknown {
-		return ue.err.Error()
+		return shortenEchoes(ue.err.Error())
 	}
-	return session.Explain(err)
+	return shortenEchoes(session.Explain(err))
+}
+
+// shortenEchoes keeps a sentence that echoes a very long input (a pasted file as a profile name) readable:
+// in a sentence over 300 characters, every word over 80 characters keeps only its start and end.
+func shortenEchoes(s string) string {
+	if utf8.RuneCountInString(s) <= 300 {
+		return s
+	}
+	words := strings.Split(s, " ")
+	for i, w := range words {
+		if r := []rune(w); len(r) > 80 {
+			words[i] = string(r[:40]) + fmt.Sprintf("…(%d characters)…", len(r)-52) + string(r[len(r)-12:])
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 // setup runs before every command: it opens the debug log.

@@ -55,6 +55,7 @@ func (a *app) gcProfile() string {
 type gcClient struct {
 	iam *iam.Client
 	ss  *session.SelfService
+	eng *session.Engine
 }
 
 func (a *app) gcOpen(ctx context.Context, f *sessionFlags) (*gcClient, error) {
@@ -72,11 +73,13 @@ func (a *app) gcOpen(ctx context.Context, f *sessionFlags) (*gcClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &gcClient{iam: cfg.WithCredentials(ss.Creds, "self-service").IAM(), ss: ss}, nil
+	return &gcClient{iam: cfg.WithCredentials(ss.Creds, "self-service").IAM(), ss: ss, eng: eng}, nil
 }
 
-// explain turns an access denial without MFA into what to do; other errors pass unchanged.
+// explain turns an access denial without MFA, or a cached MFA session AWS says has expired, into what to do;
+// other errors pass unchanged.
 func (c *gcClient) explain(err error) error {
+	err = c.eng.StaleSelfService(c.ss, err)
 	if err != nil && !c.ss.MFA && awsx.Classify(err) == awsx.ClassAccessDenied {
 		return fmt.Errorf("managing Git credentials was denied without MFA, and profile %s has no MFA device kagi knows of; "+
 			"run 'kagi mfa register', or add mfa_serial to [profile %s] if you already have a device", c.ss.Profile, c.ss.Profile)
@@ -148,7 +151,7 @@ func newGitCredsCreateCmd(a *app) *cobra.Command {
 			// CreateServiceSpecificCredential needs the user name, even for one's own user.
 			user, err := c.iam.GetUser(ctx, &iam.GetUserInput{})
 			if err != nil {
-				return err
+				return c.explain(err)
 			}
 			secret, err := awsx.CreateGitCredential(ctx, c.iam, aws.ToString(user.User.UserName))
 			if err != nil {

@@ -59,8 +59,10 @@ func (a *app) keysOpen(ctx context.Context, f *sessionFlags) (*keysClient, error
 	return &keysClient{eng: eng, cfg: cfg, ss: ss, iam: cfg.WithCredentials(ss.Creds, "self-service").IAM()}, nil
 }
 
-// explain turns an access denial without MFA into what to do; other errors pass unchanged.
+// explain turns an access denial without MFA, or a cached MFA session AWS says has expired, into what to do;
+// other errors pass unchanged.
 func (c *keysClient) explain(err error) error {
+	err = c.eng.StaleSelfService(c.ss, err)
 	if err != nil && !c.ss.MFA && awsx.Classify(err) == awsx.ClassAccessDenied {
 		return fmt.Errorf("managing access keys was denied without MFA, and profile %s has no MFA device kagi knows of; "+
 			"run 'kagi mfa register', or add mfa_serial to [profile %s] if you already have a device", c.ss.Profile, c.ss.Profile)
@@ -233,8 +235,13 @@ or pass --delete-inactive to let kagi delete it when it is inactive.`,
 				fmt.Fprintf(a.stderr, "Deleted the inactive key %s.\n", session.MaskKeyID(res.DeletedOther))
 			}
 			if err != nil {
-				if step, _, ok := c.eng.PendingRotation(c.ss.Profile); ok {
+				step, _, paused := c.eng.PendingRotation(c.ss.Profile)
+				switch {
+				case paused && errors.Is(err, errAborted), paused && ctx.Err() != nil:
 					fmt.Fprintf(a.stderr, "The rotation of profile %s is paused after step %s; run 'kagi keys rotate --profile %s' again to finish it.\n", c.ss.Profile, step, c.ss.Profile)
+				case paused: // one line: why it stopped, and how to finish
+					return fmt.Errorf("the rotation of profile %s is paused after step %s (%s); run 'kagi keys rotate --profile %s' again to finish it",
+						c.ss.Profile, step, strings.TrimSuffix(userSentence(c.explain(err)), "."), c.ss.Profile)
 				}
 				return c.explain(err)
 			}
@@ -397,8 +404,11 @@ func matchKey(keys []awsx.AccessKey, arg string) (awsx.AccessKey, error) {
 			found = append(found, k)
 		}
 	}
-	if len(found) != 1 {
-		return awsx.AccessKey{}, fmt.Errorf("%d of your IAM user's access keys match %q; 'kagi keys list' shows them, give the full ID", len(found), arg)
+	switch len(found) {
+	case 0:
+		return awsx.AccessKey{}, fmt.Errorf("your IAM user has no access key %q (it may have been deleted already); 'kagi keys list' shows the keys it has", arg)
+	case 1:
+		return found[0], nil
 	}
-	return found[0], nil
+	return awsx.AccessKey{}, fmt.Errorf("%d of your IAM user's access keys match %q; 'kagi keys list' shows them, give the full ID", len(found), arg)
 }

@@ -188,7 +188,7 @@ func TestKeysDeactivateDeleteCLI(t *testing.T) {
 	stored := w.seeded.AccessKeyID
 	kpWantError(t, w, before, w.run("keys", "delete", stored, "--profile", "dev", "--yes"), exitError, "is the key kagi uses for profile dev")
 	kpWantError(t, w, before, w.run("keys", "deactivate", kpMask(stored), "--profile", "dev"), exitError, "rotate it with 'kagi keys rotate")
-	kpWantError(t, w, before, w.run("keys", "delete", "ZZZZ", "--profile", "dev", "--yes"), exitError, "0 of your IAM user's access keys match")
+	kpWantError(t, w, before, w.run("keys", "delete", "ZZZZ", "--profile", "dev", "--yes"), exitError, "has no access key \"ZZZZ\" (it may have been deleted already)")
 	kpWantError(t, w, before, w.run("keys", "delete", "--profile", "dev"), exitUsage, "accepts 1 arg")
 
 	// Deactivate by the last 4 characters, then delete on the terminal: n keeps it, y deletes it.

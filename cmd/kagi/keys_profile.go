@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -56,8 +57,16 @@ func (a *app) keyProfileArg(cmd *cobra.Command, args []string) (string, error) {
 	if strings.TrimSpace(profile) == "" || strings.ContainsFunc(profile, unicode.IsControl) {
 		return "", usagef("the profile name %q is empty or holds control characters; name a profile of your AWS config", profile)
 	}
+	if n := utf8.RuneCountInString(profile); n > maxProfileName {
+		return "", usagef("the profile name is %d characters long; name a profile of your AWS config (at most %d characters)", n, maxProfileName)
+	}
 	return profile, nil
 }
+
+// maxProfileName bounds the profile names kagi keeps keys and sessions for: keyring item names hold them, and
+// keyrings limit names (keyctl descriptions to 4 KB, file names to 255 bytes), failing with errors that blame
+// the keyring instead of the name.
+const maxProfileName = 128
 
 // clearSessions removes the cached sessions made with profile's key: its own and those of the roles it is
 // the source of.
