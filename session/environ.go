@@ -12,9 +12,10 @@ import (
 // all before setting kagi's, so a profile or stale key in the parent environment cannot win over the session.
 var credentialVars = []string{
 	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
+	"AWS_ACCESS_KEY", "AWS_SECRET_KEY", // the Go SDKs' older names, read when the new ones are unset
 	"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CREDENTIAL_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
 	"AWS_ROLE_SESSION_NAME", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-	"AWS_CONTAINER_AUTHORIZATION_TOKEN",
+	"AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 }
 
 // SessionVars are the variables a command run with the session gets.
@@ -35,7 +36,8 @@ func SessionVars(profile, region string, e warm.Entry) map[string]string {
 	return vars
 }
 
-// Environ returns base (KEY=VALUE entries) without any credential variable, plus vars, sorted by name.
+// Environ returns base (KEY=VALUE entries) without any credential variable, plus vars, sorted by name. A
+// name that base repeats is kept once, with its first value: the one getenv returned to kagi itself.
 func Environ(base []string, vars map[string]string) []string {
 	drop := map[string]bool{}
 	for _, k := range credentialVars {
@@ -46,16 +48,26 @@ func Environ(base []string, vars map[string]string) []string {
 	}
 	out := make([]string, 0, len(base)+len(vars))
 	for _, kv := range base {
-		k, _, _ := strings.Cut(kv, "=")
+		k := envName(kv)
 		if !drop[k] {
 			out = append(out, kv)
+			drop[k] = true
 		}
 	}
 	for k, v := range vars {
 		out = append(out, k+"="+v)
 	}
-	sort.Strings(out)
+	sort.Slice(out, func(i, j int) bool { return envName(out[i]) < envName(out[j]) })
 	return out
+}
+
+// envName is an entry's variable name: up to the first '=' after the first byte (Windows keeps one
+// variable per drive, named "=C:", in entries like "=C:=C:\dir"); an entry without '=' is all name.
+func envName(kv string) string {
+	if i := strings.IndexByte(kv[min(1, len(kv)):], '='); i >= 0 {
+		return kv[:i+min(1, len(kv))]
+	}
+	return kv
 }
 
 // Region is the region for a profile: its own, else the nearest in its chain, else fallback.
