@@ -3,6 +3,7 @@ package awsx
 import (
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -20,9 +21,15 @@ import (
 // re-sends calls that are not idempotent (CreateVirtualMFADevice, CreateAccessKey) and turns a success into
 // EntityAlreadyExists or a third key. Hiding WriteTo makes io.Copy use Read, which reports a closed body as a
 // plain end of stream.
+//
+// It also bounds each attempt: an endpoint that accepts the connection and never answers would otherwise hang
+// kagi, and with it every AWS CLI process waiting on credential_process. IAM and STS answer in well under a second.
 func HTTPClient() aws.HTTPClient {
-	return readOnlyBodies{next: awshttp.NewBuildableClient()}
+	return readOnlyBodies{next: awshttp.NewBuildableClient().WithTimeout(AttemptTimeout)}
 }
+
+// AttemptTimeout bounds one HTTP attempt (connect, send, answer); a variable so tests can shorten it.
+var AttemptTimeout = 30 * time.Second
 
 type readOnlyBodies struct{ next aws.HTTPClient }
 

@@ -8,7 +8,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
@@ -70,5 +74,40 @@ func TestHTTPClientSendsBody(t *testing.T) {
 	}
 	if s := <-got; s != payload {
 		t.Errorf("server got %q, want %q", s, payload)
+	}
+}
+
+func TestHTTPClientBoundsAnAttempt(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer srv.Close()
+	defer close(release)
+
+	old := AttemptTimeout
+	AttemptTimeout = 200 * time.Millisecond
+	defer func() { AttemptTimeout = old }()
+
+	client := sts.New(sts.Options{
+		Region:           "us-east-1",
+		BaseEndpoint:     aws.String(srv.URL),
+		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		RetryMaxAttempts: 1,
+		HTTPClient:       HTTPClient(),
+	})
+	done := make(chan error, 1)
+	go func() {
+		_, err := client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("a silent endpoint answered?")
+		}
+		if c := Classify(err); c != ClassNetwork {
+			t.Errorf("Classify(%v) = %v, want network", err, c)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the attempt was not bounded")
 	}
 }
