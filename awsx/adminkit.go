@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -216,7 +217,7 @@ func mfaResources(acct string) []string {
 // RoleTrustPolicy is a trust policy letting the account's principals (whom their own policies allow, e.g.
 // an assume-group policy) assume the role only with MFA, optionally from the given source ranges.
 func RoleTrustPolicy(o PolicyOptions) (*PolicyDocument, error) {
-	if !accountRE.MatchString(o.Account) {
+	if !accountRE().MatchString(o.Account) {
 		return nil, badOption("a role trust policy names the account whose users may assume the role; pass --account with the 12-digit account ID")
 	}
 	cond, err := mfaCondition(o)
@@ -311,16 +312,18 @@ func ParseCIDRs(values []string) ([]string, error) {
 }
 
 var (
-	accountRE  = regexp.MustCompile(`^[0-9]{12}$`)
-	roleNameRE = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	roleARNRE  = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}|\*):role/(?:[\x21-\x7e]*/)?[\w+=,.@*-]{1,64}$`)
+	accountRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{12}$`) })
+	roleNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]{1,64}$`) })
+	roleARNRE  = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}|\*):role/(?:[\x21-\x7e]*/)?[\w+=,.@*-]{1,64}$`)
+	})
 )
 
 func accountOrAny(account string) (string, error) {
 	switch {
 	case account == "" || account == "*":
 		return "*", nil
-	case accountRE.MatchString(account):
+	case accountRE().MatchString(account):
 		return account, nil
 	}
 	return "", badOption("--account %q is not a 12-digit AWS account ID", account)
@@ -329,26 +332,28 @@ func accountOrAny(account string) (string, error) {
 // roleARN turns a role name into its ARN in acct; an ARN is checked and kept.
 func roleARN(acct, role string) (string, error) {
 	if strings.HasPrefix(role, "arn:") {
-		if !roleARNRE.MatchString(role) {
+		if !roleARNRE().MatchString(role) {
 			return "", badOption("--role %q is not a role ARN such as arn:aws:iam::123456789012:role/admin", role)
 		}
 		return role, nil
 	}
-	if !roleNameRE.MatchString(role) {
+	if !roleNameRE().MatchString(role) {
 		return "", badOption("--role %q is not a valid role name (up to 64 letters, digits and +=,.@_-)", role)
 	}
 	return "arn:aws:iam::" + acct + ":role/" + role, nil
 }
 
 var (
-	docAccountRE = regexp.MustCompile(`arn:aws[a-z-]*:(?:iam|sts)::([0-9]{12}):`)
-	docRoleRE    = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[^:]*:role/(?:[\x21-\x7e]*/)?([\w+=,.@-]{1,64})$`)
+	docAccountRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`arn:aws[a-z-]*:(?:iam|sts)::([0-9]{12}):`) })
+	docRoleRE    = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws[a-z-]*:iam::[^:]*:role/(?:[\x21-\x7e]*/)?([\w+=,.@-]{1,64})$`)
+	})
 )
 
 // documentAccount is the first account ID the documents' ARNs name, else the fixtures' placeholder.
 func documentAccount(docs [][]byte) string {
 	for _, d := range docs {
-		if m := docAccountRE.FindSubmatch(d); m != nil {
+		if m := docAccountRE().FindSubmatch(d); m != nil {
 			return string(m[1])
 		}
 	}
@@ -377,7 +382,7 @@ func assumableRoles(docs [][]byte) []string {
 				continue
 			}
 			for _, res := range stringOrList(st["Resource"]) {
-				if m := docRoleRE.FindStringSubmatch(res); m != nil && !slices.Contains(names, m[1]) {
+				if m := docRoleRE().FindStringSubmatch(res); m != nil && !slices.Contains(names, m[1]) {
 					names = append(names, m[1])
 				}
 			}

@@ -81,19 +81,19 @@ func CheckPolicy(ctx context.Context, files []PolicyFile, o PolicyCheckOptions) 
 	}
 	if o.UserName == "" {
 		o.UserName = "kagi-check"
-	} else if !roleNameRE.MatchString(o.UserName) {
+	} else if !roleNameRE().MatchString(o.UserName) {
 		return nil, badOption("--user %q is not an IAM user name (up to 64 letters, digits and +=,.@_-)", o.UserName)
 	}
 	if o.Account == "" {
 		o.Account = documentAccount(docs)
-	} else if !accountRE.MatchString(o.Account) {
+	} else if !accountRE().MatchString(o.Account) {
 		return nil, badOption("--account %q is not a 12-digit AWS account ID", o.Account)
 	}
 	if len(o.Roles) == 0 {
 		o.Roles = assumableRoles(docs)
 	}
 	for _, r := range o.Roles {
-		if !roleNameRE.MatchString(r) {
+		if !roleNameRE().MatchString(r) {
 			return nil, badOption("--role %q is not a role name (up to 64 letters, digits and +=,.@_-)", r)
 		}
 	}

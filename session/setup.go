@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/ini.v1"
 )
@@ -32,10 +33,12 @@ type SetupRequest struct {
 const CredentialProcessCommand = "kagi-credential-process"
 
 var (
-	profileNameRE = regexp.MustCompile(`^\w[\w.+@=,:/-]{0,127}$`)
-	roleARNRE     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\x21-\x7e]{1,512}$`)
-	mfaSerialRE   = regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`)
-	regionRE      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
+	profileNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\w[\w.+@=,:/-]{0,127}$`) })
+	roleARNRE     = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\x21-\x7e]{1,512}$`)
+	})
+	mfaSerialRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`) })
+	regionRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`) })
 )
 
 // Validate checks the request and fills in CLIProfile. Its errors are about the input, one sentence each.
@@ -44,7 +47,7 @@ func (r *SetupRequest) Validate() error {
 		r.CLIProfile = r.Profile + "-cli"
 	}
 	for _, p := range []struct{ what, name string }{{"profile", r.Profile}, {"--source", r.Source}, {"--cli-profile", r.CLIProfile}} {
-		if !profileNameRE.MatchString(p.name) {
+		if !profileNameRE().MatchString(p.name) {
 			return fmt.Errorf("%s %s is not a usable profile name (letters, digits and _.+@=,:/-, no spaces)", p.what, strconv.Quote(p.name))
 		}
 	}
@@ -53,11 +56,11 @@ func (r *SetupRequest) Validate() error {
 		return fmt.Errorf("--source must name the IAM user's profile, not the role profile %s itself", r.Profile)
 	case r.CLIProfile == r.Profile || r.CLIProfile == r.Source:
 		return fmt.Errorf("--cli-profile %s must differ from the role profile and the source profile", r.CLIProfile)
-	case !roleARNRE.MatchString(r.RoleARN):
+	case !roleARNRE().MatchString(r.RoleARN):
 		return fmt.Errorf("--role-arn %s is not a role ARN such as arn:aws:iam::123456789012:role/admin", strconv.Quote(r.RoleARN))
-	case r.MFASerial != "" && !mfaSerialRE.MatchString(r.MFASerial):
+	case r.MFASerial != "" && !mfaSerialRE().MatchString(r.MFASerial):
 		return fmt.Errorf("--mfa-serial %s is not an MFA device ARN such as arn:aws:iam::123456789012:mfa/alice", strconv.Quote(r.MFASerial))
-	case r.Region != "" && !regionRE.MatchString(r.Region):
+	case r.Region != "" && !regionRE().MatchString(r.Region):
 		return fmt.Errorf("--region %s is not an AWS region such as eu-west-1", strconv.Quote(r.Region))
 	}
 	return nil
@@ -199,14 +202,16 @@ func (p *SetupPlan) Diff() string {
 	}
 	lines := strings.SplitAfter(LineDiff(old, p.Path+" (after kagi setup)", p.Before, p.After), "\n")
 	for i, l := range lines { // the diff shows context lines too: never a secret in them
-		if m := secretLineRE.FindStringSubmatchIndex(l); m != nil && i > 1 {
+		if m := secretLineRE().FindStringSubmatchIndex(l); m != nil && i > 1 {
 			lines[i] = l[:m[1]] + "[redacted]\n"
 		}
 	}
 	return strings.Join(lines, "")
 }
 
-var secretLineRE = regexp.MustCompile(`(?i)^[ +-]\s*(?:aws_secret_access_key|aws_session_token)\s*[=:]\s*`)
+var secretLineRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^[ +-]\s*(?:aws_secret_access_key|aws_session_token)\s*[=:]\s*`)
+})
 
 // Apply writes the plan with UpdateConfig, unless the file changed since the plan was made (the user
 // approved a preview of that content, not of another).
