@@ -44,6 +44,8 @@ type AccessKey struct {
 	LastRegion  string     `json:"last_region,omitempty"`
 	// LastUsedErr says why LastUsed is unknown: LastUsedNotPermitted, or "unavailable (<class>)".
 	LastUsedErr string `json:"last_used_error,omitempty"`
+	// LastUsedAsked: AddLastUsed ran for this key; before that LastUsed says nothing.
+	LastUsedAsked bool `json:"-"`
 }
 
 // Active reports whether the key is active.
@@ -53,8 +55,10 @@ func (k AccessKey) Active() bool { return k.Status == KeyActive }
 // tests): a listing holds only what AWS said, so it reads the same whenever it is shown.
 func (k AccessKey) AgeAt(now time.Time) time.Duration { return now.Sub(k.Created) }
 
-// ListKeys lists user's access keys ("" = the caller), oldest first, with when each was last used. A
-// GetAccessKeyLastUsed failure never fails the list: the key's LastUsedErr says why it is unknown.
+// ListKeys lists user's access keys ("" = the caller), oldest first. It does not ask when each was last used:
+// rotation and key matching do not need it, and under the forced-MFA self-service policy
+// iam:GetAccessKeyLastUsed is denied, so asking by default would put an AccessDenied in CloudTrail on every
+// listing. ListKeysLastUsed asks.
 func ListKeys(ctx context.Context, api AccessKeysAPI, user string) ([]AccessKey, error) {
 	var keys []AccessKey
 	in := &iam.ListAccessKeysInput{UserName: optional(user)}
@@ -72,9 +76,25 @@ func ListKeys(ctx context.Context, api AccessKeysAPI, user string) ([]AccessKey,
 		in.Marker = out.Marker
 	}
 	sort.SliceStable(keys, func(i, j int) bool { return keys[i].Created.Before(keys[j].Created) })
+	return keys, nil
+}
+
+// ListKeysLastUsed is ListKeys with when each key was last used (AddLastUsed).
+func ListKeysLastUsed(ctx context.Context, api AccessKeysAPI, user string) ([]AccessKey, error) {
+	keys, err := ListKeys(ctx, api, user)
+	if err != nil {
+		return nil, err
+	}
+	return keys, AddLastUsed(ctx, api, keys)
+}
+
+// AddLastUsed fills in when each key was last used. A GetAccessKeyLastUsed failure never fails: the key's
+// LastUsedErr says why it is unknown, and a denial is asked once for all keys. Only cancellation is an error.
+func AddLastUsed(ctx context.Context, api AccessKeysAPI, keys []AccessKey) error {
 	denied := false
 	for i := range keys {
 		k := &keys[i]
+		k.LastUsedAsked = true
 		if denied { // the same answer for every key of the user: ask once
 			k.LastUsedErr = LastUsedNotPermitted
 			continue
@@ -88,12 +108,12 @@ func ListKeys(ctx context.Context, api AccessKeysAPI, user string) ([]AccessKey,
 		case c == ClassAccessDenied || c == ClassAccessDeniedSourceIP:
 			denied, k.LastUsedErr = true, LastUsedNotPermitted
 		case c == ClassCanceled:
-			return nil, fmt.Errorf("get access key last used: %w", err)
+			return fmt.Errorf("get access key last used: %w", err)
 		default:
 			k.LastUsedErr = "unavailable (" + c.String() + ")"
 		}
 	}
-	return keys, nil
+	return nil
 }
 
 // NewAccessKey is a key just created: the only time AWS hands out its secret. Its String method hides the

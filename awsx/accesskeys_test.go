@@ -53,7 +53,7 @@ func TestAccessKeysLifecycleUnderForcedMFAPolicy(t *testing.T) {
 		t.Fatalf("ListKeys without MFA: %v (class %v), want access denied", err, awsx.Classify(err))
 	}
 
-	keys, err := awsx.ListKeys(ctx, mfa.IAM(), "")
+	keys, err := awsx.ListKeysLastUsed(ctx, mfa.IAM(), "")
 	if err != nil {
 		t.Fatalf("ListKeys: %v", err)
 	}
@@ -80,7 +80,7 @@ func TestAccessKeysLifecycleUnderForcedMFAPolicy(t *testing.T) {
 		t.Fatalf("deactivate: %v", err)
 	}
 	srv.ResetCalls()
-	keys, err = awsx.ListKeys(ctx, mfa.IAM(), "")
+	keys, err = awsx.ListKeysLastUsed(ctx, mfa.IAM(), "")
 	if err != nil || len(keys) != 2 {
 		t.Fatalf("after deactivate: %+v %v", keys, err)
 	}
@@ -124,7 +124,7 @@ func TestListKeysLastUsedWhenPermittedAndOnFailure(t *testing.T) {
 	}
 	c := out.Credentials
 	admin := longTerm.WithCredentials(credentials.NewStaticCredentialsProvider(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken), "admin")
-	keys, err := awsx.ListKeys(ctx, admin.IAM(), seeded.UserName)
+	keys, err := awsx.ListKeysLastUsed(ctx, admin.IAM(), seeded.UserName)
 	if err != nil || len(keys) != 1 {
 		t.Fatalf("ListKeys as admin: %+v %v", keys, err)
 	}
@@ -132,9 +132,17 @@ func TestListKeysLastUsedWhenPermittedAndOnFailure(t *testing.T) {
 	if k.LastUsed == nil || k.LastUsedErr != "" || k.LastService != "sts" || k.LastRegion != "us-east-1" {
 		t.Fatalf("last used = %v %q %q %q", k.LastUsed, k.LastService, k.LastRegion, k.LastUsedErr)
 	}
+	// A plain listing never asks.
+	before := srv.Calls().Calls["GetAccessKeyLastUsed"]
+	if keys, err = awsx.ListKeys(ctx, admin.IAM(), seeded.UserName); err != nil || keys[0].LastUsed != nil || keys[0].LastUsedAsked {
+		t.Fatalf("ListKeys asked for last used: %+v %v", keys, err)
+	}
+	if after := srv.Calls().Calls["GetAccessKeyLastUsed"]; after != before {
+		t.Fatalf("ListKeys called GetAccessKeyLastUsed %d times", after-before)
+	}
 	// Any other failure of GetAccessKeyLastUsed degrades too, saying what it was.
 	srv.InjectFault("GetAccessKeyLastUsed", localaws.Fault{Code: "Throttling", Times: 1})
-	keys, err = awsx.ListKeys(ctx, admin.IAM(), seeded.UserName)
+	keys, err = awsx.ListKeysLastUsed(ctx, admin.IAM(), seeded.UserName)
 	if err != nil || keys[0].LastUsed != nil || keys[0].LastUsedErr != "unavailable (throttled)" {
 		t.Fatalf("throttled last used: %+v %v", keys, err)
 	}

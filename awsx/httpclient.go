@@ -25,10 +25,13 @@ import (
 // It also bounds each attempt: an endpoint that accepts the connection and never answers would otherwise hang
 // kagi, and with it every AWS CLI process waiting on credential_process. IAM and STS answer in well under a second.
 func HTTPClient() aws.HTTPClient {
-	return readOnlyBodies{next: awshttp.NewBuildableClient().WithTimeout(AttemptTimeout)}
+	return readOnlyBodies{next: awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.ResponseHeaderTimeout = AttemptTimeout
+	})}
 }
 
-// AttemptTimeout bounds one HTTP attempt (connect, send, answer); a variable so tests can shorten it.
+// AttemptTimeout bounds the wait for an answer once a request is sent (connecting has the SDK's own 30 s
+// bound); a variable so tests can shorten it.
 var AttemptTimeout = 30 * time.Second
 
 type readOnlyBodies struct{ next aws.HTTPClient }

@@ -289,7 +289,7 @@ func (c *checker) withMFA(w *world) {
 		c.saw(ChangePassword(ctx, iamc, checkPassword, next))
 	})
 	c.observe(w, PhaseWithMFA, "access keys", "", func() {
-		_, err := ListKeys(ctx, iamc, "")
+		_, err := ListKeysLastUsed(ctx, iamc, "")
 		c.saw(err)
 		k, err := CreateKey(ctx, iamc, "")
 		c.saw(err)

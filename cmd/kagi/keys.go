@@ -112,7 +112,7 @@ last_service, last_region, last_used_error, kagi, pending}]}; it never holds a s
 			if err != nil {
 				return err
 			}
-			keys, err := awsx.ListKeys(cmd.Context(), c.iam, "")
+			keys, err := awsx.ListKeysLastUsed(cmd.Context(), c.iam, "")
 			if err != nil {
 				return c.explain(err)
 			}

@@ -20,13 +20,12 @@ import (
 // open starts the screen, types the MFA code and waits for the table.
 func open(t *testing.T, w *world) *accesskeys.Model {
 	t.Helper()
-	w.Expected["GetAccessKeyLastUsed:AccessDenied"] = true // the fixture policy denies it: shown as "not permitted"
 	m := accesskeys.New(w.Ctx)
 	if m.Init() != nil || !strings.Contains(flat(m.View()), "MFA code") {
 		t.Fatalf("the screen does not ask for the MFA code:\n%s", m.View())
 	}
 	w.Press(m, w.Code(), "enter")
-	if v := m.View(); !strings.Contains(flat(v), "kagi's key") || !strings.Contains(flat(v), "not permitted") {
+	if v := m.View(); !strings.Contains(flat(v), "kagi's key") || !strings.Contains(flat(v), "u: look up") {
 		t.Fatalf("no table after the code:\n%s", v)
 	}
 	return m
@@ -178,7 +177,6 @@ func TestOldKeysAreFlagged(t *testing.T) {
 	w := setup(t)
 	w.Ctx.Now = func() time.Time { return frozen.Add(120 * 24 * time.Hour) }
 	tm := teatest.NewTestModel(t, harness{Screen: accesskeys.New(w.Ctx)}, teatest.WithInitialTermSize(80, 24))
-	w.Expected["GetAccessKeyLastUsed:AccessDenied"] = true
 	waitFor(t, tm, "MFA code")
 	tm.Type(w.Code())
 	tm.Send(enter())
@@ -192,7 +190,6 @@ func TestOldKeysAreFlagged(t *testing.T) {
 
 func TestRotateFlow(t *testing.T) {
 	w := setup(t)
-	w.Expected["GetAccessKeyLastUsed:AccessDenied"] = true
 	tm := teatest.NewTestModel(t, harness{Screen: accesskeys.New(w.Ctx)}, teatest.WithInitialTermSize(80, 24))
 	waitFor(t, tm, "MFA code")
 	tm.Type(w.Code())
@@ -207,4 +204,29 @@ func TestRotateFlow(t *testing.T) {
 	view := finalView(t, tm)
 	k := checkRotated(w, 1)
 	teatest.RequireEqualOutput(t, []byte(masked(w, view, map[string]string{w.Seeded.AccessKeyID: "AKIA…OLD1", k.AccessKeyID: "AKIA…NEW1"})))
+}
+
+// Last use is looked up only when asked: the fixture policy denies iam:GetAccessKeyLastUsed, and listing keys
+// must not leave an AccessDenied in CloudTrail each time. Asked, the denial is shown and asked once for all keys.
+func TestLastUsedOnlyOnRequest(t *testing.T) {
+	w := setup(t)
+	if _, _, err := w.Srv.CreateAccessKeyFor("alice"); err != nil {
+		t.Fatal(err)
+	}
+	m := open(t, w)
+	if n := w.Srv.Calls().Calls["GetAccessKeyLastUsed"]; n != 0 {
+		t.Fatalf("listing called GetAccessKeyLastUsed %d times", n)
+	}
+	w.Expected["GetAccessKeyLastUsed:AccessDenied"] = true
+	w.Press(m, "u")
+	if v := flat(m.View()); strings.Contains(v, "u: look up") || strings.Count(v, "not permitted") != 2 {
+		t.Fatalf("after u, both keys should say not permitted:\n%s", m.View())
+	}
+	if n := w.Srv.Calls().Calls["GetAccessKeyLastUsed"]; n != 1 {
+		t.Fatalf("GetAccessKeyLastUsed called %d times, want 1 (a denial holds for every key)", n)
+	}
+	w.Press(m, "u") // no longer offered
+	if n := w.Srv.Calls().Calls["GetAccessKeyLastUsed"]; n != 1 {
+		t.Fatalf("u asked again: %d calls", n)
+	}
 }

@@ -45,6 +45,9 @@ func (m *Model) listKey(msg tea.KeyMsg) tea.Cmd {
 		m.cursor = min(m.cursor+1, len(m.list)-1)
 	case key.Matches(msg, m.keys.Rotate):
 		m.state, m.err, m.notice = stateConfirmRotate, nil, ""
+	case key.Matches(msg, m.keys.Used):
+		m.state, m.err, m.notice = stateWorking, nil, ""
+		return tea.Batch(lookUpLastUsed(m.api, m.list), m.spin.Tick)
 	case key.Matches(msg, m.keys.Delete) && ok:
 		m.state, m.err, m.notice = stateConfirmDelete, nil, ""
 	case key.Matches(msg, m.keys.Toggle) && ok:

@@ -47,12 +47,28 @@ type (
 		oldID string
 		reply chan<- bool
 	}
+	lastUsedMsg struct {
+		keys []awsx.AccessKey
+		err  error
+	}
 	rotatedMsg struct {
 		res   *session.RotateResult
 		creds *session.Credentials // the engine's credentials file after the rotation
 		err   error
 	}
 )
+
+// lookUpLastUsed asks when each key was last used, only when the user asks: the forced-MFA self-service
+// policy denies iam:GetAccessKeyLastUsed, and a denial on every listing would fill CloudTrail with AccessDenied.
+func lookUpLastUsed(api awsx.AccessKeysAPI, keys []awsx.AccessKey) tea.Cmd {
+	keys = append([]awsx.AccessKey(nil), keys...)
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), common.CallTimeout)
+		defer cancel()
+		err := awsx.AddLastUsed(ctx, api, keys)
+		return lastUsedMsg{keys: keys, err: err}
+	}
+}
 
 func loadKeys(api awsx.AccessKeysAPI, engine *session.Engine, source string) tea.Cmd {
 	return func() tea.Msg {

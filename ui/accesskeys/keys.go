@@ -10,6 +10,7 @@ type keyMap struct {
 	Toggle key.Binding
 	Delete key.Binding
 	Secret key.Binding
+	Used   key.Binding
 	Yes    key.Binding
 	No     key.Binding
 	Retry  key.Binding
@@ -24,6 +25,7 @@ func newKeyMap() keyMap {
 		Toggle: key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "deactivate")),
 		Delete: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete")),
 		Secret: key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "show the new secret once")),
+		Used:   key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "look up last use")),
 		Yes:    key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
 		No:     key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "no")),
 		Retry:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "try again")),
@@ -32,12 +34,12 @@ func newKeyMap() keyMap {
 
 // ShortHelp lists the bindings; help hides the disabled ones.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Submit, k.Yes, k.No, k.Up, k.Down, k.Rotate, k.Toggle, k.Delete, k.Secret, k.Retry}
+	return []key.Binding{k.Submit, k.Yes, k.No, k.Up, k.Down, k.Rotate, k.Toggle, k.Delete, k.Secret, k.Used, k.Retry}
 }
 
 // FullHelp groups navigation apart from actions.
 func (k keyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Submit, k.Yes, k.No, k.Up, k.Down}, {k.Rotate, k.Toggle, k.Delete, k.Secret, k.Retry}}
+	return [][]key.Binding{{k.Submit, k.Yes, k.No, k.Up, k.Down}, {k.Rotate, k.Toggle, k.Delete, k.Secret, k.Used, k.Retry}}
 }
 
 // enableKeys switches on exactly the bindings that apply now, so help stays truthful.
@@ -55,6 +57,7 @@ func (m *Model) enableKeys() {
 	k.Up.SetEnabled(list && len(m.list) > 1)
 	k.Down.SetEnabled(list && len(m.list) > 1)
 	k.Rotate.SetEnabled(list && m.stored != "")
+	k.Used.SetEnabled(list && len(m.list) > 0 && !m.list[0].LastUsedAsked)
 	// kagi's own key is never deactivated or deleted here: that would lock kagi out; rotation replaces it.
 	k.Toggle.SetEnabled(list && ok && !(stored && sel.Active()))
 	k.Toggle.SetHelp("i", "deactivate")

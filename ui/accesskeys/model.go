@@ -101,6 +101,8 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		m.listed(msg)
 	case changedMsg:
 		cmd = m.changed(msg)
+	case lastUsedMsg:
+		m.lastUsed(msg)
 	case rotationStartedMsg, stepMsg, progressMsg, confirmOldMsg, rotatedMsg:
 		cmd = m.rotationEvent(msg)
 	case secretMsg:
@@ -143,6 +145,18 @@ func (m *Model) listed(msg keysMsg) {
 			if k.ID != m.stored {
 				m.cursor = i
 				break
+			}
+		}
+	}
+}
+
+// lastUsed takes in the looked-up keys that are still listed.
+func (m *Model) lastUsed(msg lastUsedMsg) {
+	m.state, m.err = stateList, msg.err
+	for _, k := range msg.keys {
+		for i := range m.list {
+			if m.list[i].ID == k.ID {
+				m.list[i] = k
 			}
 		}
 	}

@@ -75,6 +75,8 @@ func (m *Model) row(i int, k awsx.AccessKey) string {
 
 func lastUsed(k awsx.AccessKey) string {
 	switch {
+	case !k.LastUsedAsked:
+		return "u: look up"
 	case k.LastUsedErr != "":
 		return k.LastUsedErr
 	case k.LastUsed == nil:
