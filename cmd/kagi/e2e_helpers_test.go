@@ -185,10 +185,26 @@ type eeServeInfo struct {
 // serve starts `kagi demo serve --scenario onboarded` for the test (stopped with SIGTERM at its cleanup).
 func (s *eeSuite) serve(t *testing.T) *eeServeInfo {
 	t.Helper()
-	cmd := exec.Command(s.kagi, "demo", "serve", "--scenario", "onboarded")
+	text, stderr := s.serveLine(t, "onboarded")
+	var info eeServeInfo
+	if json.Unmarshal([]byte(text), &info) != nil {
+		t.Fatalf("kagi demo serve line: %q\nstderr: %s", text, stderr.String())
+	}
+	if info.EndpointURL == "" || info.AccessKeyID == "" || info.SecretAccessKey == "" || info.MFASerial == "" ||
+		info.MFASecret == "" || info.Roles["iam-role-admin"] == "" || info.Roles["iam-role-operator"] == "" {
+		t.Fatalf("kagi demo serve line lacks fields: %s", text)
+	}
+	return &info
+}
+
+// serveLine starts `kagi demo serve --scenario scenario` and returns its JSON line and its stderr. The test's
+// cleanup stops it with SIGTERM and checks that it exits 0.
+func (s *eeSuite) serveLine(t *testing.T, scenario string) (string, *eeBuffer) {
+	t.Helper()
+	cmd := exec.Command(s.kagi, "demo", "serve", "--scenario", scenario)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-	var stderr eeBuffer
-	cmd.Stderr = &stderr
+	stderr := &eeBuffer{}
+	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -228,15 +244,10 @@ func (s *eeSuite) serve(t *testing.T) *eeServeInfo {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("kagi demo serve printed no line within 30s\nstderr: %s", stderr.String())
 	}
-	var info eeServeInfo
-	if got.err != nil || json.Unmarshal([]byte(got.text), &info) != nil {
+	if got.err != nil {
 		t.Fatalf("kagi demo serve line: %q (%v)\nstderr: %s", got.text, got.err, stderr.String())
 	}
-	if info.EndpointURL == "" || info.AccessKeyID == "" || info.SecretAccessKey == "" || info.MFASerial == "" ||
-		info.MFASecret == "" || info.Roles["iam-role-admin"] == "" || info.Roles["iam-role-operator"] == "" {
-		t.Fatalf("kagi demo serve line lacks fields: %s", got.text)
-	}
-	return &info
+	return got.text, stderr
 }
 
 // eeWorld is one user's machine: a HOME with an AWS config, kagi's state, a keyring backend, an endpoint and

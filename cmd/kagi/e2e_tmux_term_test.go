@@ -9,18 +9,15 @@ package main_test
 // Helpers are prefixed "tmux".
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -272,45 +269,7 @@ type tmuxServeInfo struct {
 // checks that it exits 0).
 func tmuxServe(t *testing.T, s *eeSuite) *tmuxServeInfo {
 	t.Helper()
-	cmd := exec.Command(s.kagi, "demo", "serve", "--scenario", "new-user")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-	var stderr eeBuffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start kagi demo serve: %v", err)
-	}
-	lines := make(chan string, 1)
-	go func() {
-		r := bufio.NewReader(stdout)
-		text, _ := r.ReadString('\n')
-		lines <- text
-		_, _ = io.Copy(io.Discard, r)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("kagi demo serve after SIGTERM: %v\nstderr: %s", err, stderr.String())
-			}
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-			t.Errorf("kagi demo serve did not exit within 10s of SIGTERM")
-		}
-	})
-	var line string
-	select {
-	case line = <-lines:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("kagi demo serve printed no line within 30s\nstderr: %s", stderr.String())
-	}
+	line, stderr := s.serveLine(t, "new-user")
 	var info tmuxServeInfo
 	if err := json.Unmarshal([]byte(line), &info); err != nil {
 		t.Fatalf("kagi demo serve line %q: %v\nstderr: %s", line, err, stderr.String())
