@@ -4,7 +4,8 @@
 //	credential_process = kagi-credential-process admin
 //
 // It prints a cached role session from the kernel keyring and exits, or hands over to
-// `kagi credential-process` (MFA prompt, STS calls, any keyring backend) when there is none.
+// `kagi credential-process` (MFA prompt, STS calls, any keyring backend) when there is none. Concurrent
+// misses for one profile queue on a lock (warm.Queue), so only the first of them starts kagi.
 //
 // It is a separate, small binary because credential_process runs before every AWS command and a Go
 // program pays at start-up for every package it links: kagi links the SDK, the TUI and the keyring
@@ -23,16 +24,37 @@ import (
 
 func main() {
 	args := os.Args[1:]
-	if profile, window, ok := parseArgs(args); ok && warmBackend() {
-		if e, hit := warm.Lookup(profile, warm.ConfigStamp(configPath()), time.Now(), window); hit {
-			_, err := os.Stdout.Write(warm.ProcessOutput(e))
-			if err != nil {
-				os.Exit(1)
-			}
-			return
-		}
+	profile, window, ok := parseArgs(args)
+	if !ok || !warmBackend() {
+		execKagi(args, -1)
 	}
-	execKagi(append([]string{"credential-process"}, args...))
+	if answer(profile, window) {
+		return
+	}
+	// A miss. Queue behind any other call for this profile that missed, then look again: the one ahead has
+	// usually just cached the session. Only a call that still misses starts kagi, handing it the queue lock
+	// so the calls behind wait for kagi's prompt and STS calls rather than starting kagi themselves.
+	_, locks := warm.Dirs(os.Getenv)
+	fd, err := warm.Queue(locks, profile)
+	if err != nil {
+		execKagi(args, -1) // kagi's own lock still gives one prompt; it only costs more processes
+	}
+	if answer(profile, window) {
+		return
+	}
+	execKagi(args, fd)
+}
+
+// answer prints a cached session for profile from the kernel keyring, if there is one valid for window.
+func answer(profile string, window time.Duration) bool {
+	e, hit := warm.Lookup(profile, warm.ConfigStamp(configPath()), time.Now(), window)
+	if !hit {
+		return false
+	}
+	if _, err := os.Stdout.Write(warm.ProcessOutput(e)); err != nil {
+		os.Exit(1)
+	}
+	return true
 }
 
 // parseArgs understands the common forms: PROFILE, --profile PROFILE, --profile=PROFILE, and --window D.

@@ -9,7 +9,10 @@ package main_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -126,11 +129,19 @@ func eeConcurrent(t *testing.T, s *eeSuite, n int) {
 	w := s.world(t, s.serve(t), "keyctl")
 	w.writeConfig(eeStdConfig)
 	w.writeCreds()
+	// kagi-credential-process finds kagi through KAGI_BIN: a wrapper that counts the starts of kagi. The
+	// mfa_process notes any queue lock among its open files: kagi must not let its children inherit it.
+	starts, held := filepath.Join(w.root, "kagi-starts"), filepath.Join(w.root, "mfa-held-locks")
+	wrapper := filepath.Join(w.root, "kagi-counting")
+	eeWriteScript(t, wrapper, fmt.Sprintf("echo start >> %s\nexec %s \"$@\"\n",
+		eeShQuote(starts), eeShQuote(filepath.Join(s.binDir, "kagi"))))
+	eeWriteScript(t, w.mfaScript, fmt.Sprintf("for f in /proc/$$/fd/*; do readlink \"$f\"; done | grep '/queue-' >> %s\necho run >> %s\nexec %s --totp -b %s\n",
+		eeShQuote(held), eeShQuote(w.mfaRuns), eeShQuote(s.oathtool), eeShQuote(w.info.MFASecret)))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmds := make([]*exec.Cmd, n)
 	for i := range cmds {
-		cmds[i] = w.command(ctx, nil, "kagi-credential-process", w.admin)
+		cmds[i] = w.command(ctx, []string{"KAGI_BIN=" + wrapper}, "kagi-credential-process", w.admin)
 	}
 	results := make([]eeResult, n)
 	errs := make([]error, n)
@@ -161,6 +172,13 @@ func eeConcurrent(t *testing.T, s *eeSuite, n int) {
 	w.wantSTS("after the concurrent runs", 1, 1)
 	if m := w.mfaRunCount(); m != 1 {
 		t.Fatalf("mfa_process ran %d times for %d concurrent processes, want 1", m, n)
+	}
+	// The misses queue in kagi-credential-process: one of them starts kagi, the rest answer from the keyring.
+	if b, err := os.ReadFile(starts); err != nil || strings.Count(string(b), "start") != 1 {
+		t.Fatalf("kagi started %d times for %d concurrent kagi-credential-process calls (%v), want 1", strings.Count(string(b), "start"), n, err)
+	}
+	if b, err := os.ReadFile(held); err != nil || len(b) != 0 {
+		t.Fatalf("mfa_process inherited the queue lock (%v): %q", err, b)
 	}
 	t.Logf("cold kagi-credential-process: 1 process %v (warm afterwards %v); %d concurrent processes %v in all",
 		one.elapsed.Round(time.Millisecond), warm.elapsed.Round(time.Millisecond), n, all.Round(time.Millisecond))

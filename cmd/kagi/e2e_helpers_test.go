@@ -296,11 +296,8 @@ func (s *eeSuite) world(t *testing.T, info *eeServeInfo, backend string, extra .
 	w.dev, w.admin = w.name("dev-"+tag), w.name("admin-"+tag)
 	w.cli = w.name(w.admin + "-cli")
 	if info != nil {
-		script := fmt.Sprintf("#!/bin/sh\necho run >> %s\nexec %s --totp -b %s\n",
-			eeShQuote(w.mfaRuns), eeShQuote(s.oathtool), eeShQuote(info.MFASecret))
-		if err := os.WriteFile(w.mfaScript, []byte(script), 0o700); err != nil {
-			t.Fatal(err)
-		}
+		eeWriteScript(t, w.mfaScript, fmt.Sprintf("echo run >> %s\nexec %s --totp -b %s\n",
+			eeShQuote(w.mfaRuns), eeShQuote(s.oathtool), eeShQuote(info.MFASecret)))
 	}
 	if backend == "keyctl" {
 		t.Cleanup(func() {
@@ -310,6 +307,14 @@ func (s *eeSuite) world(t *testing.T, info *eeServeInfo, backend string, extra .
 		})
 	}
 	return w
+}
+
+// eeWriteScript writes an executable sh script to path.
+func eeWriteScript(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body), 0o700); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // name registers a profile name for cleanup and returns it.
