@@ -66,8 +66,11 @@ def main():
         row("32 parallel cold `kagi-credential-process`", ms(par), "one cold call %s" % ms(one), r, "<= 1.5x", verdict(r, 1.5))
         text, ok = calls(par)
         row("  prompts and STS calls per 32 cold calls", text, target="1, 1, 1", status=ok)
-        r = par["median_ms"] / c["parversion"]["median_ms"]
-        row("  the same against 32 parallel `kagi version`", ms(par), "32 x `kagi version` %s" % ms(c["parversion"]), r)
+        # No design that starts 32 processes can beat starting 32 hello-worlds and then making one cold call.
+        least = {k: c["parhello"][k] + one[k] for k in ("median_ms", "cpu_median_ms")}
+        r = par["median_ms"] / least["median_ms"]
+        row("  the same against 32 hello-worlds plus one cold call (the least 32 processes can take)", ms(par),
+            "%s + %.1f ms = %s" % (ms(c["parhello"]), one["median_ms"], ms(least)), r)
         onefull, parfull = c["onefull"], c["parfull"]
         row("cold `kagi credential-process` (one prompt)", ms(onefull))
         r = parfull["median_ms"] / onefull["median_ms"]
