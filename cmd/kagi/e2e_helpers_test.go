@@ -52,6 +52,7 @@ func TestEE(t *testing.T) {
 	t.Run("Engine", func(t *testing.T) { t.Parallel(); eeEngine(t, s) })
 	t.Run("Keyring", func(t *testing.T) { t.Parallel(); eeKeyring(t, s) })
 	t.Run("BadInput", func(t *testing.T) { t.Parallel(); eeBadInput(t, s) })
+	t.Run("TUITerminalQueries", func(t *testing.T) { t.Parallel(); eeTUITerminalQueries(t, s) })
 }
 
 // eeSuite is what the subtests share.

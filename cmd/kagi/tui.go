@@ -42,9 +42,20 @@ func (a *app) terminal() bool {
 	return ok && term.IsTerminal(int(out.Fd()))
 }
 
-// tuiStyles are built for stderr, where the UI draws (its colour support, not stdout's).
+// tuiStyles are built for stderr, where the UI draws (its colour support, not stdout's), and the renderer
+// becomes lipgloss's default, which the bubbles components' own styles use.
+//
+// Each renderer asks the terminal for its background colour (OSC 11) once, a round trip to the terminal and,
+// on one that does not answer, termenv's 5-second timeout. bubbletea's package init has already asked on
+// stdout (a workaround it keeps until v2), so when stdout is a terminal too, its answer is reused: the
+// terminal is asked once, not twice, before the first frame.
 func tuiStyles() *common.Styles {
-	return common.NewStyles(lipgloss.NewRenderer(os.Stderr))
+	r := lipgloss.NewRenderer(os.Stderr)
+	if term.IsTerminal(int(os.Stdout.Fd())) {
+		r.SetHasDarkBackground(lipgloss.HasDarkBackground()) // cached since bubbletea's init: no new query
+	}
+	lipgloss.SetDefaultRenderer(r)
+	return common.NewStyles(r)
 }
 
 // tuiError maps the program's end: a SIGINT the UI saw is the user aborting (exit 130); the context's
