@@ -1,6 +1,7 @@
 package session
 
 import (
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -39,16 +40,28 @@ func SessionVars(profile, region string, e warm.Entry) map[string]string {
 // Environ returns base (KEY=VALUE entries) without any credential variable, plus vars, sorted by name. A
 // name that base repeats is kept once, with its first value: the one getenv returned to kagi itself.
 func Environ(base []string, vars map[string]string) []string {
+	return environ(base, vars, runtime.GOOS == "windows")
+}
+
+// environ is Environ; with fold, names compare case-insensitively, as Windows compares them (there,
+// "aws_profile" and "Path" are AWS_PROFILE and PATH).
+func environ(base []string, vars map[string]string, fold bool) []string {
+	key := func(name string) string {
+		if fold {
+			return strings.ToUpper(name)
+		}
+		return name
+	}
 	drop := map[string]bool{}
 	for _, k := range credentialVars {
-		drop[k] = true
+		drop[key(k)] = true
 	}
 	for k := range vars {
-		drop[k] = true
+		drop[key(k)] = true
 	}
 	out := make([]string, 0, len(base)+len(vars))
 	for _, kv := range base {
-		k := envName(kv)
+		k := key(envName(kv))
 		if !drop[k] {
 			out = append(out, kv)
 			drop[k] = true
