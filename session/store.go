@@ -32,6 +32,13 @@ func NewStore(kr keyring.Keyring, backend string) *Store {
 // Backend names the keyring backend in use.
 func (s *Store) Backend() string { return s.backend }
 
+// Volatile reports a keyring that forgets: keyctl's user keyring lives only while a process of the user
+// runs, and never across a reboot. Sessions cached there are cheap to lose; a long-term key is not.
+func (s *Store) Volatile() bool { return s.backend == "keyctl" }
+
+// VolatileNote is the sentence kagi prints when a long-term key goes into a volatile keyring.
+const VolatileNote = "the keyctl keyring forgets it when your last session on this machine ends and at every reboot; keep a copy elsewhere, or use a keyring that lasts (KAGI_KEYRING_BACKEND=file, encrypted on disk)"
+
 // PutKey stores profile's long-term access key.
 func (s *Store) PutKey(profile string, k LongTermKey) error {
 	if k.AccessKeyID == "" || k.SecretAccessKey == "" {

@@ -120,6 +120,9 @@ A key already in ~/.aws/credentials is moved with 'kagi import PROFILE' instead.
 				return err
 			}
 			fmt.Fprintf(a.stderr, "Added access key %s for profile %s (keyring: %s).\n", session.MaskKeyID(key.AccessKeyID), profile, pf.store.Backend())
+			if pf.store.Volatile() {
+				fmt.Fprintf(a.stderr, "Note: %s.\n", session.VolatileNote)
+			}
 			if had {
 				if n := pf.clearSessions(profile); n > 0 {
 					fmt.Fprintf(a.stderr, "Removed %s made with the old key.\n", plural(n, "cached session"))
@@ -228,14 +231,17 @@ The key stays valid in AWS: deactivate or delete it in IAM if it is no longer ne
 }
 
 func newImportCmd(a *app) *cobra.Command {
-	var replace bool
+	var replace, volatile bool
 	cmd := &cobra.Command{
 		Use:   "import PROFILE",
 		Short: "Move PROFILE's access key from ~/.aws/credentials into the keyring",
 		Long: `Move the long-term access key of [PROFILE] from the shared credentials file (AWS_SHARED_CREDENTIALS_FILE,
 else ~/.aws/credentials) into the keyring. kagi stores the key, reads it back, and only then deletes
 aws_access_key_id and aws_secret_access_key from [PROFILE]. Every other line stays as it was, the file
-is replaced atomically, and no copy of the plaintext key is left behind.`,
+is replaced atomically, and no copy of the plaintext key is left behind.
+
+The keyctl keyring (the default on Linux without a D-Bus session) forgets keys at reboot, so kagi does not
+move a key there unless --volatile says you keep a copy elsewhere.`,
 		GroupID: "keys",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -246,6 +252,9 @@ is replaced atomically, and no copy of the plaintext key is left behind.`,
 			pf, err := a.openProfileFiles(false)
 			if err != nil {
 				return err
+			}
+			if pf.store.Volatile() && !volatile {
+				return fmt.Errorf("not moving the key of profile %s out of %s: %s; pass --volatile to move it anyway", profile, pf.creds.Path, session.VolatileNote)
 			}
 			res, err := session.ImportKey(pf.store, pf.creds.Path, profile, replace)
 			if err != nil {
@@ -265,6 +274,7 @@ is replaced atomically, and no copy of the plaintext key is left behind.`,
 		},
 	}
 	cmd.Flags().BoolVar(&replace, "replace", false, "overwrite a different key the keyring already holds for PROFILE")
+	cmd.Flags().BoolVar(&volatile, "volatile", false, "move the key even into the keyctl keyring, which forgets it at reboot")
 	return cmd
 }
 
