@@ -12,7 +12,6 @@ import (
 
 // The form's own one-sentence errors, shown before anything is sent.
 var (
-	errEnterCode    = errors.New("enter the 6-digit code your authenticator shows now")
 	errNoCurrent    = errors.New("enter your current password, the one you sign in to the AWS console with")
 	errRulesUnmet   = errors.New("the new password does not meet every rule of the password policy yet")
 	errMismatch     = errors.New("the two new passwords differ; type the same password twice")

@@ -10,6 +10,7 @@ type keyMap struct {
 	Generate key.Binding
 	Reveal   key.Binding
 	Retry    key.Binding
+	Gate     key.Binding // the MFA gate's enter, while it asks for a code
 }
 
 func newKeyMap() keyMap {
@@ -25,7 +26,7 @@ func newKeyMap() keyMap {
 
 // ShortHelp lists the enabled bindings; help hides disabled ones.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Submit, k.Next, k.Prev, k.Generate, k.Reveal, k.Retry}
+	return []key.Binding{k.Submit, k.Next, k.Prev, k.Generate, k.Reveal, k.Retry, k.Gate}
 }
 
 // FullHelp is ShortHelp in one column.
@@ -35,10 +36,9 @@ func (k keyMap) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp(
 func (m *Model) enableKeys() {
 	k := &m.keys
 	form := m.state == stateForm
-	k.Submit.SetEnabled(m.state == stateCode || form || m.state == stateDone)
+	k.Gate = m.gate.KeyMap.Submit
+	k.Submit.SetEnabled(form || m.state == stateDone)
 	switch {
-	case m.state == stateCode:
-		k.Submit.SetHelp("enter", "open the MFA session")
 	case m.state == stateDone:
 		k.Submit.SetHelp("enter", "done")
 	case m.focus < fieldConfirm:

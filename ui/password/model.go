@@ -4,8 +4,6 @@
 package password
 
 import (
-	"errors"
-
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
@@ -13,13 +11,13 @@ import (
 
 	"github.com/kagi-cli/kagi/awsx"
 	"github.com/kagi-cli/kagi/ui/common"
+	"github.com/kagi-cli/kagi/ui/components/mfagate"
 )
 
 type state int
 
 const (
-	stateCode    state = iota // asking for an MFA code
-	stateOpening              // opening the MFA session
+	stateGate    state = iota // the MFA gate: asking for a code or opening the session
 	stateLoading              // reading the password policy
 	stateForm                 // the user types the passwords
 	stateSaving               // ChangePassword in flight
@@ -42,9 +40,8 @@ type Model struct {
 	spin  spinner.Model
 	err   error
 
-	serial string       // the MFA device, for the code prompt
-	code   common.Field // the MFA code, when no session is cached
-	api    awsx.PasswordAPI
+	gate mfagate.Model // opens the MFA session ChangePassword needs
+	api  awsx.PasswordAPI
 
 	policy    awsx.PasswordPolicy
 	fields    [3]common.Field
@@ -61,7 +58,7 @@ func New(ctx *common.Context) *Model {
 		ctx:  ctx,
 		keys: newKeyMap(),
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(ctx.Styles.Muted)),
-		code: common.NewMFACodeInput(),
+		gate: mfagate.New(ctx, "to change your password"),
 		fields: [3]common.Field{
 			{Prompt: "Current password  ", Masked: true},
 			{Prompt: "New password      ", Masked: true, Limit: awsx.MaxPasswordLength},
@@ -72,36 +69,33 @@ func New(ctx *common.Context) *Model {
 	return m
 }
 
-// start asks for an MFA code when no session is cached, else opens the session straight away.
+// start puts the MFA gate in front: it asks for a code when the session needs one typed.
 func (m *Model) start() {
-	m.err = nil
-	if serial, needed := common.MFACodeNeeded(m.ctx); needed {
-		m.serial, m.state = serial, stateCode
-		m.code.Focus()
-	} else {
-		m.state = stateOpening
-	}
+	m.state, m.err = stateGate, nil
+	m.gate.Start()
 	m.enableKeys()
 }
 
-// Init opens the MFA session unless the screen waits for a code.
-func (m *Model) Init() tea.Cmd {
-	if m.state != stateOpening {
-		return nil
-	}
-	return tea.Batch(common.OpenSelfService(m.ctx, ""), m.spin.Tick)
-}
+// Init opens the MFA session unless the gate waits for a code.
+func (m *Model) Init() tea.Cmd { return m.gate.Init() }
 
 // Update handles one message.
 func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case spinner.TickMsg:
-		if m.Busy() {
+		if m.state == stateGate {
+			m.gate, cmd = m.gate.Update(msg)
+		} else if m.Busy() {
 			m.spin, cmd = m.spin.Update(msg)
 		}
 	case common.SelfServiceMsg:
-		cmd = m.opened(msg)
+		m.gate, cmd = m.gate.Update(msg)
+	case mfagate.OpenedMsg:
+		m.api, m.state = m.ctx.IAM(msg.SS).IAM(), stateLoading
+		cmd = tea.Batch(loadPolicy(m.api), m.spin.Tick)
+	case mfagate.FailedMsg:
+		m.state, m.err = stateFailed, msg.Err
 	case policyMsg:
 		if m.policy, m.err = msg.policy, msg.err; msg.err != nil {
 			m.state = stateFailed
@@ -122,29 +116,11 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	return m, cmd
 }
 
-func (m *Model) opened(msg common.SelfServiceMsg) tea.Cmd {
-	switch {
-	case errors.Is(msg.Err, common.ErrMFACodeNeeded): // the cached session expired meanwhile
-		m.state, m.serial = stateCode, msg.Serial
-		m.code.Focus()
-		return nil
-	case msg.Err != nil && m.serial != "": // a typed code failed: let the user enter another
-		m.state, m.err = stateCode, msg.Err
-		return nil
-	case msg.Err != nil:
-		m.state, m.err = stateFailed, msg.Err
-		return nil
-	}
-	m.api, m.state = m.ctx.IAM(msg.SS).IAM(), stateLoading
-	return loadPolicy(m.api)
-}
-
 func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
+	var cmd tea.Cmd
 	switch {
-	case m.state == stateCode && key.Matches(msg, m.keys.Submit):
-		return m.submitCode()
-	case m.state == stateCode:
-		m.code.Update(msg)
+	case m.state == stateGate:
+		m.gate, cmd = m.gate.Update(msg)
 	case m.state == stateDone && key.Matches(msg, m.keys.Submit):
 		return func() tea.Msg { return common.BackMsg{} }
 	case m.state == stateFailed && key.Matches(msg, m.keys.Retry):
@@ -153,18 +129,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	case m.state == stateForm:
 		return m.formKey(msg)
 	}
-	return nil
-}
-
-func (m *Model) submitCode() tea.Cmd {
-	code := m.code.Value()
-	if !common.ValidMFACode(code) {
-		m.err = errEnterCode
-		return nil
-	}
-	m.code.Reset()
-	m.state, m.err = stateOpening, nil
-	return tea.Batch(common.OpenSelfService(m.ctx, code), m.spin.Tick)
+	return cmd
 }
 
 // forget drops every password and code the screen holds; the root sends BackMsg when the user leaves.
@@ -172,7 +137,7 @@ func (m *Model) forget() {
 	for i := range m.fields {
 		m.fields[i].Reset()
 	}
-	m.code.Reset()
+	m.gate.Reset()
 	m.generated, m.revealed = "", false
 }
 
@@ -184,8 +149,10 @@ func (m *Model) KeyMap() help.KeyMap { return m.keys }
 
 // Busy reports a call in flight.
 func (m *Model) Busy() bool {
-	return m.state == stateOpening || m.state == stateLoading || m.state == stateSaving
+	return (m.state == stateGate && m.gate.Busy()) || m.state == stateLoading || m.state == stateSaving
 }
 
 // Capturing reports that a text field has focus.
-func (m *Model) Capturing() bool { return m.state == stateCode || m.state == stateForm }
+func (m *Model) Capturing() bool {
+	return (m.state == stateGate && m.gate.Asking()) || m.state == stateForm
+}

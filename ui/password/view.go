@@ -8,17 +8,14 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kagi-cli/kagi/awsx"
-	"github.com/kagi-cli/kagi/ui/common"
 )
 
 // View renders the screen body; the root draws the header and the help.
 func (m *Model) View() string {
 	s := m.ctx.Styles
 	switch m.state {
-	case stateCode:
-		return common.MFAPromptView(m.ctx, m.serial, "to change your password", &m.code, m.err)
-	case stateOpening:
-		return m.spin.View() + " " + s.Muted.Render("Opening your MFA session…")
+	case stateGate:
+		return m.gate.View()
 	case stateLoading:
 		return m.spin.View() + " " + s.Muted.Render("Reading the account's password policy…")
 	case stateDone:
