@@ -67,6 +67,12 @@ func (s *Store) PutKeyVerified(profile string, k LongTermKey) error {
 	return nil
 }
 
+// ImportOptions are ImportKey's choices.
+type ImportOptions struct {
+	Replace  bool // overwrite a different key the store holds for the profile
+	Volatile bool // move the key even into a volatile keyring (Store.Volatile)
+}
+
 // ImportResult says what ImportKey did.
 type ImportResult struct {
 	AccessKeyID   string
@@ -78,9 +84,11 @@ type ImportResult struct {
 // ImportKey moves profile's long-term key from the credentials file at path into the store: it stores the
 // key and reads it back, and only then deletes it from the file (RemoveCredentialsKeys: atomically, every
 // other line unchanged, no plaintext backup). If the store
-// already holds a different key for profile, ImportKey refuses unless replace is set. On any error before
-// the file is rewritten, the file is unchanged.
-func ImportKey(store *Store, path, profile string, replace bool) (ImportResult, error) {
+// already holds a different key for profile, ImportKey refuses unless opts.Replace is set; into a volatile
+// keyring (Store.Volatile) it moves a key only with opts.Volatile. On any error before the file is
+// rewritten, the file is unchanged.
+func ImportKey(store *Store, path, profile string, opts ImportOptions) (ImportResult, error) {
+	replace := opts.Replace
 	res := ImportResult{From: path}
 	creds, err := LoadCredentials(path)
 	if err != nil {
@@ -101,6 +109,9 @@ func ImportKey(store *Store, path, profile string, replace bool) (ImportResult, 
 		return res, fmt.Errorf("%s, profile %s: %w", path, quote(profile), err)
 	}
 	res.AccessKeyID = k.AccessKeyID
+	if store.Volatile() && !opts.Volatile {
+		return res, fmt.Errorf("not moving the key of profile %s out of %s: %s; pass --volatile to move it anyway", quote(profile), path, VolatileNote)
+	}
 	old, err := store.Key(profile)
 	switch {
 	case err == nil && old == k:

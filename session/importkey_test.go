@@ -45,11 +45,11 @@ func TestImportKey(t *testing.T) {
 	if err := store.PutKey("dev", other); err != nil {
 		t.Fatal(err)
 	}
-	_, err := session.ImportKey(store, path, "dev", false)
+	_, err := session.ImportKey(store, path, "dev", session.ImportOptions{})
 	if data, _ := os.ReadFile(path); err == nil || !strings.Contains(err.Error(), "--replace") || string(data) != body {
 		t.Fatalf("import over a different key: %v; file %q", err, data)
 	}
-	res, err := session.ImportKey(store, path, "dev", true)
+	res, err := session.ImportKey(store, path, "dev", session.ImportOptions{Replace: true})
 	if err != nil || !res.Replaced || res.AccessKeyID != "AKIAIOSFODNN7EXAMPLE" {
 		t.Fatalf("import --replace: %+v %v", res, err)
 	}
@@ -59,7 +59,7 @@ func TestImportKey(t *testing.T) {
 	if data, _ := os.ReadFile(path); string(data) != "[keep]\nregion = x\n" {
 		t.Fatalf("file after import: %q", data)
 	}
-	if _, err := session.ImportKey(store, path, "dev", false); err == nil || !strings.Contains(err.Error(), "not in") {
+	if _, err := session.ImportKey(store, path, "dev", session.ImportOptions{}); err == nil || !strings.Contains(err.Error(), "not in") {
 		t.Fatalf("second import: %v", err)
 	}
 
@@ -67,7 +67,7 @@ func TestImportKey(t *testing.T) {
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if res, err := session.ImportKey(store, path, "dev", false); err != nil || !res.AlreadyStored {
+	if res, err := session.ImportKey(store, path, "dev", session.ImportOptions{}); err != nil || !res.AlreadyStored {
 		t.Fatalf("import of the stored key: %+v %v", res, err)
 	}
 	if _, err := store.Key("nobody"); !errors.Is(err, session.ErrNotFound) {

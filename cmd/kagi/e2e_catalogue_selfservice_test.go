@@ -39,6 +39,7 @@ func eeKeyRows() []eeBadCase {
 		{name: "RemoveNoKey", args: []string{"remove", "{dev}-none", "--yes"}, want: []string{"has no key in the keyring", "kagi list"}},
 		{name: "RemoveNoTerminal", args: []string{"remove", "{dev}"}, stdin: "y\n", want: []string{"no terminal to confirm on", "kagi remove {dev} --yes"}},
 		{name: "ImportNothing", args: []string{"import", "{dev}"}, want: []string{"nothing to import", "kagi add {dev}"}},
+		{name: "ImportIntoVolatileKeyctl", args: []string{"import", "{dev}"}, key: "file", want: []string{"at every reboot", "--volatile"}},
 		{name: "ListExtraArgument", args: []string{"list", "{dev}"}, code: 2, want: []string{`"{dev}"`, "kagi list"}},
 		{name: "ClearControlChars", args: []string{"clear", "{admin}\a"}, code: 2, want: []string{"control characters"}},
 	}

@@ -253,10 +253,7 @@ move a key there unless --volatile says you keep a copy elsewhere.`,
 			if err != nil {
 				return err
 			}
-			if pf.store.Volatile() && !volatile {
-				return fmt.Errorf("not moving the key of profile %s out of %s: %s; pass --volatile to move it anyway", profile, pf.creds.Path, session.VolatileNote)
-			}
-			res, err := session.ImportKey(pf.store, pf.creds.Path, profile, replace)
+			res, err := session.ImportKey(pf.store, pf.creds.Path, profile, session.ImportOptions{Replace: replace, Volatile: volatile})
 			if err != nil {
 				return err
 			}
