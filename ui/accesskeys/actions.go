@@ -10,8 +10,6 @@ import (
 	"github.com/kagi-cli/kagi/ui/common"
 )
 
-var errEnterCode = errors.New("enter the 6-digit code your authenticator shows now")
-
 // rotation is the state of a session.Rotate run.
 type rotation struct {
 	events  <-chan tea.Msg

@@ -5,7 +5,7 @@ import "github.com/charmbracelet/bubbles/key"
 type keyMap struct {
 	Up     key.Binding
 	Down   key.Binding
-	Submit key.Binding
+	Gate   key.Binding // the MFA gate's enter, while it asks for a code
 	Rotate key.Binding
 	Toggle key.Binding
 	Delete key.Binding
@@ -20,7 +20,6 @@ func newKeyMap() keyMap {
 	return keyMap{
 		Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Submit: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open the MFA session")),
 		Rotate: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rotate kagi's key")),
 		Toggle: key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "deactivate")),
 		Delete: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete")),
@@ -34,12 +33,12 @@ func newKeyMap() keyMap {
 
 // ShortHelp lists the bindings; help hides the disabled ones.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Submit, k.Yes, k.No, k.Up, k.Down, k.Rotate, k.Toggle, k.Delete, k.Secret, k.Used, k.Retry}
+	return []key.Binding{k.Gate, k.Yes, k.No, k.Up, k.Down, k.Rotate, k.Toggle, k.Delete, k.Secret, k.Used, k.Retry}
 }
 
 // FullHelp groups navigation apart from actions.
 func (k keyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Submit, k.Yes, k.No, k.Up, k.Down}, {k.Rotate, k.Toggle, k.Delete, k.Secret, k.Used, k.Retry}}
+	return [][]key.Binding{{k.Gate, k.Yes, k.No, k.Up, k.Down}, {k.Rotate, k.Toggle, k.Delete, k.Secret, k.Used, k.Retry}}
 }
 
 // enableKeys switches on exactly the bindings that apply now, so help stays truthful.
@@ -48,7 +47,7 @@ func (m *Model) enableKeys() {
 	list := m.state == stateList && m.secret == nil
 	sel, ok := m.selected()
 	stored := ok && sel.ID == m.stored
-	k.Submit.SetEnabled(m.state == stateCode)
+	k.Gate = m.gate.KeyMap.Submit
 	confirming := m.state == stateConfirmRotate || m.state == stateConfirmOld || m.state == stateConfirmDelete
 	k.Yes.SetEnabled(confirming)
 	k.No.SetEnabled(confirming)

@@ -3,8 +3,6 @@
 package accesskeys
 
 import (
-	"errors"
-
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
@@ -13,13 +11,13 @@ import (
 	"github.com/kagi-cli/kagi/awsx"
 	"github.com/kagi-cli/kagi/session"
 	"github.com/kagi-cli/kagi/ui/common"
+	"github.com/kagi-cli/kagi/ui/components/mfagate"
 )
 
 type state int
 
 const (
-	stateCode          state = iota // asking for an MFA code
-	stateOpening                    // opening the MFA session
+	stateGate          state = iota // the MFA gate: asking for a code or opening the session
 	stateLoading                    // listing the keys
 	stateList                       // the table; idle
 	stateWorking                    // a status change or a deletion in flight
@@ -38,8 +36,7 @@ type Model struct {
 	spin  spinner.Model
 	err   error
 
-	serial string
-	code   common.Field
+	gate   mfagate.Model // opens the MFA session the key calls need
 	api    awsx.AccessKeysAPI
 	source string // the source profile whose key kagi stores
 
@@ -62,41 +59,39 @@ func New(ctx *common.Context) *Model {
 		ctx:  ctx,
 		keys: newKeyMap(),
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(ctx.Styles.Muted)),
-		code: common.NewMFACodeInput(),
+		gate: mfagate.New(ctx, "to manage your access keys"),
 	}
 	m.start()
 	return m
 }
 
+// start puts the MFA gate in front: it asks for a code when the session needs one typed.
 func (m *Model) start() {
-	m.err = nil
-	if serial, needed := common.MFACodeNeeded(m.ctx); needed {
-		m.serial, m.state = serial, stateCode
-		m.code.Focus()
-	} else {
-		m.state = stateOpening
-	}
+	m.state, m.err = stateGate, nil
+	m.gate.Start()
 	m.enableKeys()
 }
 
-// Init opens the MFA session unless the screen waits for a code.
-func (m *Model) Init() tea.Cmd {
-	if m.state != stateOpening {
-		return nil
-	}
-	return tea.Batch(common.OpenSelfService(m.ctx, ""), m.spin.Tick)
-}
+// Init opens the MFA session unless the gate waits for a code.
+func (m *Model) Init() tea.Cmd { return m.gate.Init() }
 
 // Update handles one message.
 func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case spinner.TickMsg:
-		if m.Busy() {
+		if m.state == stateGate {
+			m.gate, cmd = m.gate.Update(msg)
+		} else if m.Busy() {
 			m.spin, cmd = m.spin.Update(msg)
 		}
 	case common.SelfServiceMsg:
-		cmd = m.opened(msg)
+		m.gate, cmd = m.gate.Update(msg)
+	case mfagate.OpenedMsg:
+		m.api, m.source, m.state = m.ctx.IAM(msg.SS).IAM(), msg.SS.Profile, stateLoading
+		cmd = tea.Batch(loadKeys(m.api, m.ctx.Engine, m.source), m.spin.Tick)
+	case mfagate.FailedMsg:
+		m.state, m.err = stateFailed, msg.Err
 	case keysMsg:
 		m.listed(msg)
 	case changedMsg:
@@ -114,23 +109,6 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	}
 	m.enableKeys()
 	return m, cmd
-}
-
-func (m *Model) opened(msg common.SelfServiceMsg) tea.Cmd {
-	switch {
-	case errors.Is(msg.Err, common.ErrMFACodeNeeded):
-		m.state, m.serial = stateCode, msg.Serial
-		m.code.Focus()
-		return nil
-	case msg.Err != nil && m.serial != "":
-		m.state, m.err = stateCode, msg.Err
-		return nil
-	case msg.Err != nil:
-		m.state, m.err = stateFailed, msg.Err
-		return nil
-	}
-	m.api, m.source, m.state = m.ctx.IAM(msg.SS).IAM(), msg.SS.Profile, stateLoading
-	return loadKeys(m.api, m.ctx.Engine, m.source)
 }
 
 func (m *Model) listed(msg keysMsg) {
@@ -175,11 +153,10 @@ func (m *Model) changed(msg changedMsg) tea.Cmd {
 
 func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	switch m.state {
-	case stateCode:
-		if key.Matches(msg, m.keys.Submit) {
-			return m.submitCode()
-		}
-		m.code.Update(msg)
+	case stateGate:
+		var cmd tea.Cmd
+		m.gate, cmd = m.gate.Update(msg)
+		return cmd
 	case stateList:
 		return m.listKey(msg)
 	case stateConfirmRotate, stateConfirmDelete, stateConfirmOld:
@@ -193,17 +170,6 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-func (m *Model) submitCode() tea.Cmd {
-	code := m.code.Value()
-	if !common.ValidMFACode(code) {
-		m.err = errEnterCode
-		return nil
-	}
-	m.code.Reset()
-	m.state, m.err = stateOpening, nil
-	return tea.Batch(common.OpenSelfService(m.ctx, code), m.spin.Tick)
-}
-
 func (m *Model) selected() (awsx.AccessKey, bool) {
 	if m.cursor < 0 || m.cursor >= len(m.list) {
 		return awsx.AccessKey{}, false
@@ -214,7 +180,7 @@ func (m *Model) selected() (awsx.AccessKey, bool) {
 // forget drops the secret and the code; the root sends BackMsg when the user leaves.
 func (m *Model) forget() {
 	m.secret, m.canReveal = nil, false
-	m.code.Reset()
+	m.gate.Reset()
 }
 
 // Title is shown in the header.
@@ -226,11 +192,13 @@ func (m *Model) KeyMap() help.KeyMap { return m.keys }
 // Busy reports a call in flight; during a rotation the screen cannot be left until Rotate returns.
 func (m *Model) Busy() bool {
 	switch m.state {
-	case stateOpening, stateLoading, stateWorking, stateRotating, stateConfirmOld:
+	case stateGate:
+		return m.gate.Busy()
+	case stateLoading, stateWorking, stateRotating, stateConfirmOld:
 		return true
 	}
 	return false
 }
 
 // Capturing reports that the MFA code field has focus.
-func (m *Model) Capturing() bool { return m.state == stateCode }
+func (m *Model) Capturing() bool { return m.state == stateGate && m.gate.Asking() }

@@ -18,12 +18,9 @@ const maxKeyAge = 90
 
 // View renders the screen body; the root draws the header and the help.
 func (m *Model) View() string {
-	s := m.ctx.Styles
 	switch m.state {
-	case stateCode:
-		return common.MFAPromptView(m.ctx, m.serial, "to manage your access keys", &m.code, m.err)
-	case stateOpening:
-		return m.spin.View() + " " + s.Muted.Render("Opening your MFA session…")
+	case stateGate:
+		return m.gate.View()
 	case stateFailed:
 		return m.errorLine()
 	case stateConfirmRotate:

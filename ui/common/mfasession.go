@@ -9,8 +9,6 @@ import (
 	"unicode"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kagi-cli/kagi/session"
 	"github.com/kagi-cli/kagi/session/warm"
@@ -92,37 +90,11 @@ func QuietEngine(c *Context) *session.Engine {
 	return withTokens(c.Engine, &typedCode{})
 }
 
-// NewMFACodeInput is the 6-digit code field the screens show when MFACodeNeeded, focused.
+// NewMFACodeInput is the 6-digit code field of the MFA prompts (mfagate, the roles screen), focused.
 func NewMFACodeInput() Field {
 	f := Field{Prompt: "MFA code: ", Placeholder: "6 digits", Limit: 6, Digits: true}
 	f.Focus()
 	return f
-}
-
-// MFAPromptView is the code prompt of a self-service screen: why the code is needed (purpose, e.g. "to
-// change your password"), for which device, the field and the inline error, wrapped to c.Width.
-func MFAPromptView(c *Context, serial, purpose string, code *Field, err error) string {
-	s, width := c.Styles, c.Width-2
-	if c.Width <= 0 {
-		width = 78
-	}
-	para := func(st lipgloss.Style, text string) string {
-		lines := strings.Split(ansi.Wordwrap(text, width, ""), "\n")
-		for i, l := range lines {
-			lines[i] = st.Render(l)
-		}
-		return strings.Join(lines, "\n")
-	}
-	lines := []string{
-		para(s.Value, "kagi needs an MFA session "+purpose+"."),
-		para(s.Muted, "Enter the current code of your MFA device "+serial+"."),
-		"",
-		code.View(s),
-	}
-	if err != nil {
-		lines = append(lines, "", para(s.Error, "✗ "+Sentence(err)))
-	}
-	return strings.Join(lines, "\n")
 }
 
 // ValidMFACode reports whether s is a 6-digit code, so a screen submits only complete codes.

@@ -5,7 +5,8 @@ import "github.com/charmbracelet/bubbles/key"
 type keyMap struct {
 	Up     key.Binding
 	Down   key.Binding
-	Submit key.Binding
+	Gate   key.Binding // the MFA gate's enter, while it asks for a code
+	Submit key.Binding // "I copied it", while a new password is shown
 	Create key.Binding
 	Reset  key.Binding
 	Toggle key.Binding
@@ -19,7 +20,7 @@ func newKeyMap() keyMap {
 	return keyMap{
 		Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Submit: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open the MFA session")),
+		Submit: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "I copied it: hide it for good")),
 		Create: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new credential")),
 		Reset:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reset password")),
 		Toggle: key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "deactivate")),
@@ -32,12 +33,12 @@ func newKeyMap() keyMap {
 
 // ShortHelp lists the bindings; help hides the disabled ones.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Submit, k.Yes, k.No, k.Up, k.Down, k.Create, k.Reset, k.Toggle, k.Delete, k.Retry}
+	return []key.Binding{k.Gate, k.Submit, k.Yes, k.No, k.Up, k.Down, k.Create, k.Reset, k.Toggle, k.Delete, k.Retry}
 }
 
 // FullHelp groups navigation apart from actions.
 func (k keyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Submit, k.Yes, k.No, k.Up, k.Down}, {k.Create, k.Reset, k.Toggle, k.Delete, k.Retry}}
+	return [][]key.Binding{{k.Gate, k.Submit, k.Yes, k.No, k.Up, k.Down}, {k.Create, k.Reset, k.Toggle, k.Delete, k.Retry}}
 }
 
 // enableKeys switches on exactly the bindings that apply now, so help stays truthful.
@@ -45,11 +46,9 @@ func (m *Model) enableKeys() {
 	k := &m.keys
 	list := m.state == stateList && m.secret == nil
 	sel, ok := m.selected()
-	k.Submit.SetEnabled(m.state == stateCode || m.secret != nil)
-	k.Submit.SetHelp("enter", "open the MFA session")
-	if m.secret != nil {
-		k.Submit.SetHelp("enter", "I copied it: hide it for good")
-	}
+	k.Gate = m.gate.KeyMap.Submit
+	k.Gate.SetEnabled(k.Gate.Enabled() && m.secret == nil) // enter hides a password first
+	k.Submit.SetEnabled(m.secret != nil)
 	confirming := m.state == stateConfirmReset || m.state == stateConfirmDelete
 	k.Yes.SetEnabled(confirming)
 	k.No.SetEnabled(confirming)

@@ -3,8 +3,6 @@
 package gitcreds
 
 import (
-	"errors"
-
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
@@ -12,13 +10,13 @@ import (
 
 	"github.com/kagi-cli/kagi/awsx"
 	"github.com/kagi-cli/kagi/ui/common"
+	"github.com/kagi-cli/kagi/ui/components/mfagate"
 )
 
 type state int
 
 const (
-	stateCode          state = iota // asking for an MFA code
-	stateOpening                    // opening the MFA session
+	stateGate          state = iota // the MFA gate: asking for a code or opening the session
 	stateLoading                    // listing the credentials
 	stateList                       // the table; idle
 	stateWorking                    // a create, reset, status change or deletion in flight
@@ -29,8 +27,6 @@ const (
 
 const statusActive = "Active"
 
-var errEnterCode = errors.New("enter the 6-digit code your authenticator shows now")
-
 // Model is the Git credentials screen.
 type Model struct {
 	ctx   *common.Context
@@ -39,8 +35,7 @@ type Model struct {
 	spin  spinner.Model
 	err   error
 
-	serial   string
-	code     common.Field
+	gate     mfagate.Model // opens the MFA session the Git credential calls need
 	api      awsx.GitCredentialsAPI
 	who      identityAPI
 	userName string // the IAM user, once a creation looked it up
@@ -59,41 +54,41 @@ func New(ctx *common.Context) *Model {
 		ctx:  ctx,
 		keys: newKeyMap(),
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(ctx.Styles.Muted)),
-		code: common.NewMFACodeInput(),
+		gate: mfagate.New(ctx, "to manage your Git credentials"),
 	}
 	m.start()
 	return m
 }
 
+// start puts the MFA gate in front: it asks for a code when the session needs one typed.
 func (m *Model) start() {
-	m.err = nil
-	if serial, needed := common.MFACodeNeeded(m.ctx); needed {
-		m.serial, m.state = serial, stateCode
-		m.code.Focus()
-	} else {
-		m.state = stateOpening
-	}
+	m.state, m.err = stateGate, nil
+	m.gate.Start()
 	m.enableKeys()
 }
 
-// Init opens the MFA session unless the screen waits for a code.
-func (m *Model) Init() tea.Cmd {
-	if m.state != stateOpening {
-		return nil
-	}
-	return tea.Batch(common.OpenSelfService(m.ctx, ""), m.spin.Tick)
-}
+// Init opens the MFA session unless the gate waits for a code.
+func (m *Model) Init() tea.Cmd { return m.gate.Init() }
 
 // Update handles one message.
 func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case spinner.TickMsg:
-		if m.Busy() {
+		if m.state == stateGate {
+			m.gate, cmd = m.gate.Update(msg)
+		} else if m.Busy() {
 			m.spin, cmd = m.spin.Update(msg)
 		}
 	case common.SelfServiceMsg:
-		cmd = m.opened(msg)
+		m.gate, cmd = m.gate.Update(msg)
+	case mfagate.OpenedMsg:
+		cfg := m.ctx.IAM(msg.SS)
+		client := cfg.IAM()
+		m.api, m.who, m.state = client, identityAPI{sts: cfg.STS(), iam: client}, stateLoading
+		cmd = tea.Batch(loadCreds(m.api), m.spin.Tick)
+	case mfagate.FailedMsg:
+		m.state, m.err = stateFailed, msg.Err
 	case credsMsg:
 		if msg.err != nil {
 			m.state, m.err = stateFailed, msg.err
@@ -118,25 +113,6 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	return m, cmd
 }
 
-func (m *Model) opened(msg common.SelfServiceMsg) tea.Cmd {
-	switch {
-	case errors.Is(msg.Err, common.ErrMFACodeNeeded):
-		m.state, m.serial = stateCode, msg.Serial
-		m.code.Focus()
-		return nil
-	case msg.Err != nil && m.serial != "":
-		m.state, m.err = stateCode, msg.Err
-		return nil
-	case msg.Err != nil:
-		m.state, m.err = stateFailed, msg.Err
-		return nil
-	}
-	cfg := m.ctx.IAM(msg.SS)
-	client := cfg.IAM()
-	m.api, m.who, m.state = client, identityAPI{sts: cfg.STS(), iam: client}, stateLoading
-	return loadCreds(m.api)
-}
-
 func (m *Model) gotSecret(msg secretMsg) tea.Cmd {
 	if m.err = msg.err; msg.err == nil {
 		m.secret = &msg.secret
@@ -155,11 +131,10 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	switch m.state {
-	case stateCode:
-		if key.Matches(msg, m.keys.Submit) {
-			return m.submitCode()
-		}
-		m.code.Update(msg)
+	case stateGate:
+		var cmd tea.Cmd
+		m.gate, cmd = m.gate.Update(msg)
+		return cmd
 	case stateList:
 		return m.listKey(msg)
 	case stateConfirmReset, stateConfirmDelete:
@@ -173,17 +148,6 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-func (m *Model) submitCode() tea.Cmd {
-	code := m.code.Value()
-	if !common.ValidMFACode(code) {
-		m.err = errEnterCode
-		return nil
-	}
-	m.code.Reset()
-	m.state, m.err = stateOpening, nil
-	return tea.Batch(common.OpenSelfService(m.ctx, code), m.spin.Tick)
-}
-
 func (m *Model) selected() (awsx.GitCredential, bool) {
 	if m.cursor < 0 || m.cursor >= len(m.list) {
 		return awsx.GitCredential{}, false
@@ -194,7 +158,7 @@ func (m *Model) selected() (awsx.GitCredential, bool) {
 // forget drops the password and the code; the root sends BackMsg when the user leaves.
 func (m *Model) forget() {
 	m.secret = nil
-	m.code.Reset()
+	m.gate.Reset()
 }
 
 // Title is shown in the header.
@@ -205,8 +169,8 @@ func (m *Model) KeyMap() help.KeyMap { return m.keys }
 
 // Busy reports a call in flight.
 func (m *Model) Busy() bool {
-	return m.state == stateOpening || m.state == stateLoading || m.state == stateWorking
+	return (m.state == stateGate && m.gate.Busy()) || m.state == stateLoading || m.state == stateWorking
 }
 
 // Capturing reports that the MFA code field has focus.
-func (m *Model) Capturing() bool { return m.state == stateCode }
+func (m *Model) Capturing() bool { return m.state == stateGate && m.gate.Asking() }

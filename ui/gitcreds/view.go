@@ -16,10 +16,8 @@ import (
 func (m *Model) View() string {
 	s := m.ctx.Styles
 	switch m.state {
-	case stateCode:
-		return common.MFAPromptView(m.ctx, m.serial, "to manage your Git credentials", &m.code, m.err)
-	case stateOpening:
-		return m.spin.View() + " " + s.Muted.Render("Opening your MFA session…")
+	case stateGate:
+		return m.gate.View()
 	case stateFailed:
 		return m.errorLine()
 	}

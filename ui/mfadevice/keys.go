@@ -9,7 +9,8 @@ type keyMap struct {
 	Remove  key.Binding
 	Replace key.Binding
 	SetUp   key.Binding
-	Submit  key.Binding
+	Gate    key.Binding // the MFA gate's enter, while it asks for a code
+	Submit  key.Binding // a resync code
 	Next    key.Binding
 	Prev    key.Binding
 	Yes     key.Binding
@@ -42,13 +43,13 @@ func newKeyMap() keyMap {
 
 // ShortHelp lists the bindings; help hides the disabled ones.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Submit, k.Yes, k.No, k.Up, k.Down, k.Resync, k.Remove, k.Replace, k.SetUp, k.Next, k.Cancel, k.Retry}
+	return []key.Binding{k.Gate, k.Submit, k.Yes, k.No, k.Up, k.Down, k.Resync, k.Remove, k.Replace, k.SetUp, k.Next, k.Cancel, k.Retry}
 }
 
 // FullHelp groups moving around apart from actions.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Submit, k.Yes, k.No, k.Up, k.Down, k.Next, k.Prev, k.Cancel},
+		{k.Gate, k.Submit, k.Yes, k.No, k.Up, k.Down, k.Next, k.Prev, k.Cancel},
 		{k.Resync, k.Remove, k.Replace, k.SetUp, k.Retry},
 	}
 }
@@ -65,10 +66,9 @@ func (m *Model) enableKeys() {
 	k.Replace.SetEnabled(list && m.canReplace())
 	k.SetUp.SetEnabled(list && m.canSetUp())
 
-	k.Submit.SetEnabled(m.state == stateResync || m.state == stateCode)
+	k.Gate = m.gate.KeyMap.Submit
+	k.Submit.SetEnabled(m.state == stateResync)
 	switch {
-	case m.state == stateCode:
-		k.Submit.SetHelp("enter", "open the MFA session")
 	case m.focus == 0:
 		k.Submit.SetHelp("enter", "next code")
 	default:
@@ -83,6 +83,6 @@ func (m *Model) enableKeys() {
 	if m.action == actionReplace {
 		k.Yes.SetHelp("y", "remove and set up a new one")
 	}
-	k.Cancel.SetEnabled(m.state.form())
+	k.Cancel.SetEnabled(m.form())
 	k.Retry.SetEnabled(m.state == stateFailed)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/kagi-cli/kagi/awsx"
 	"github.com/kagi-cli/kagi/session"
 	"github.com/kagi-cli/kagi/ui/common"
+	"github.com/kagi-cli/kagi/ui/components/mfagate"
 )
 
 type state int
@@ -22,18 +23,12 @@ const (
 	stateResync                 // two code fields for a resync
 	stateResyncing              // ResyncMFADevice in flight
 	stateConfirm                // remove (or replace) the selected device? y/n
-	stateCode                   // asking for the code that opens the MFA session a removal needs
-	stateOpening                // opening the MFA session
+	stateGate                   // the MFA gate: asking for the code that opens the session a removal needs, or opening it
 	stateRemoving               // deactivate + delete in flight
 )
 
-// busy: a call is in flight; keys wait and Esc does not leave.
-func (s state) busy() bool {
-	return s == stateLoading || s == stateResyncing || s == stateOpening || s == stateRemoving
-}
-
-// form: a sub-step of an action the user can back out of with Esc, to the list.
-func (s state) form() bool { return s == stateResync || s == stateConfirm || s == stateCode }
+// busy: a call of the screen's own is in flight; keys wait and Esc does not leave.
+func (s state) busy() bool { return s == stateLoading || s == stateResyncing || s == stateRemoving }
 
 // action is what the confirmation and the MFA code are for.
 type action int
@@ -56,12 +51,11 @@ type Model struct {
 	known   session.KnownDevice // the device kagi uses for the profile
 	cursor  int
 
-	codes   [2]common.Field // the resync codes
-	focus   int             // of codes
-	code    common.Field    // the code that opens the MFA session
-	codeFor string          // the device that code is from
-	action  action
-	target  string // the device of the action under way
+	codes  [2]common.Field // the resync codes
+	focus  int             // of codes
+	gate   mfagate.Model   // opens the MFA session a removal needs
+	action action
+	target string // the device of the action under way
 
 	notice string   // what the last action did
 	notes  []string // what the user must know after it (a device left in the account, the config to edit)
@@ -75,7 +69,7 @@ func New(ctx *common.Context) *Model {
 		ctx:  ctx,
 		keys: newKeyMap(),
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(ctx.Styles.Muted)),
-		code: common.NewMFACodeInput(),
+		gate: mfagate.New(ctx, ""), // the purpose names the device: see View
 		codes: [2]common.Field{
 			{Prompt: "Code now  ", Placeholder: "6 digits", Limit: 6, Digits: true},
 			{Prompt: "Next code ", Placeholder: "6 digits", Limit: 6, Digits: true},
@@ -94,7 +88,9 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case spinner.TickMsg:
-		if m.Busy() {
+		if m.state == stateGate {
+			m.gate, cmd = m.gate.Update(msg)
+		} else if m.Busy() {
 			m.spin, cmd = m.spin.Update(msg)
 		}
 	case devicesMsg:
@@ -102,7 +98,13 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	case resyncedMsg:
 		m.resynced(msg)
 	case common.SelfServiceMsg:
-		cmd = m.opened(msg)
+		m.gate, cmd = m.gate.Update(msg)
+	case mfagate.OpenedMsg:
+		if m.state == stateGate { // with the MFA session cached, the removal goes ahead
+			cmd = m.startRemove()
+		}
+	case mfagate.FailedMsg: // the gate opens only with a typed code here and asks again when it fails; if it gives up, the list says why
+		m.state, m.err = stateList, msg.Err
 	case removedMsg:
 		cmd = m.removed(msg)
 	case common.BackMsg:
@@ -146,7 +148,7 @@ func (m *Model) selected() (awsx.MFADevice, bool) {
 func (m *Model) forget() {
 	m.codes[0].Reset()
 	m.codes[1].Reset()
-	m.code.Reset()
+	m.gate.Reset()
 }
 
 // Title is shown in the header.
@@ -156,10 +158,16 @@ func (m *Model) Title() string { return "MFA device" }
 func (m *Model) KeyMap() help.KeyMap { return m.keys }
 
 // Busy reports a call in flight.
-func (m *Model) Busy() bool { return m.state.busy() }
+func (m *Model) Busy() bool { return m.state.busy() || (m.state == stateGate && m.gate.Busy()) }
 
 // Capturing reports that a code field has focus.
-func (m *Model) Capturing() bool { return m.state == stateResync || m.state == stateCode }
+func (m *Model) Capturing() bool { return m.state == stateResync || m.asking() }
 
 // HandlesBack reports that Esc (and so Ctrl+C) must reach the screen: in a form, Esc goes back to the list.
-func (m *Model) HandlesBack() bool { return m.state.form() }
+func (m *Model) HandlesBack() bool { return m.form() }
+
+// form: a sub-step of an action the user can back out of with Esc, to the list.
+func (m *Model) form() bool { return m.state == stateResync || m.state == stateConfirm || m.asking() }
+
+// asking: the MFA gate asks for a code.
+func (m *Model) asking() bool { return m.state == stateGate && m.gate.Asking() }

@@ -10,17 +10,17 @@ import (
 
 	"github.com/kagi-cli/kagi/awsx"
 	"github.com/kagi-cli/kagi/ui/common"
+	"github.com/kagi-cli/kagi/ui/components/mfagate"
 )
 
 // The screen's own one-sentence errors, shown before anything is sent.
 var (
-	errEnterCode = errors.New("enter the 6-digit code your authenticator shows now")
-	errNextCode  = errors.New("enter the next code too, once your authenticator shows it")
-	errSameCode  = errors.New("the second code must be the next one; wait until your authenticator shows a new code and enter that")
+	errNextCode = errors.New("enter the next code too, once your authenticator shows it")
+	errSameCode = errors.New("the second code must be the next one; wait until your authenticator shows a new code and enter that")
 )
 
 func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
-	if m.state.form() { // HandlesBack: the root gives these two keys to the screen
+	if m.form() { // HandlesBack: the root gives these two keys to the screen
 		switch {
 		case key.Matches(msg, m.keys.Quit):
 			m.forget()
@@ -43,8 +43,10 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		return m.resyncKey(msg)
 	case stateConfirm:
 		return m.confirmKey(msg)
-	case stateCode:
-		return m.codeKey(msg)
+	case stateGate:
+		var cmd tea.Cmd
+		m.gate, cmd = m.gate.Update(msg)
+		return cmd
 	}
 	return nil
 }
@@ -112,7 +114,7 @@ func (m *Model) submitCodes() tea.Cmd {
 	c1, c2 := m.codes[0].Value(), m.codes[1].Value()
 	switch {
 	case !awsx.IsMFACode(c1):
-		m.err = errEnterCode
+		m.err = mfagate.ErrEnterCode
 		m.focusCode(0)
 		return nil
 	case m.focus == 0:
@@ -150,7 +152,8 @@ func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
 		// The forced-MFA policy allows DeactivateMFADevice only with MFA: ask for the code at once when the
 		// MFA session is not cached (no spinner first).
 		if serial, needed := common.MFACodeNeeded(m.ctx); needed {
-			m.askCode(serial)
+			m.state = stateGate
+			m.gate.Ask(serial)
 			return nil
 		}
 		return m.startRemove()
@@ -158,44 +161,6 @@ func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
 		m.state = stateList
 	}
 	return nil
-}
-
-func (m *Model) askCode(serial string) {
-	m.state, m.codeFor = stateCode, serial
-	m.code.Reset()
-	m.code.Focus()
-}
-
-func (m *Model) codeKey(msg tea.KeyMsg) tea.Cmd {
-	if !key.Matches(msg, m.keys.Submit) {
-		m.code.Update(msg)
-		return nil
-	}
-	code := m.code.Value()
-	if !common.ValidMFACode(code) {
-		m.err = errEnterCode
-		return nil
-	}
-	m.code.Reset()
-	m.state, m.err = stateOpening, nil
-	return tea.Batch(common.OpenSelfService(m.ctx, code), m.spin.Tick)
-}
-
-// opened: with the MFA session cached, the removal goes ahead; a rejected code asks again.
-func (m *Model) opened(msg common.SelfServiceMsg) tea.Cmd {
-	if m.state != stateOpening {
-		return nil
-	}
-	switch {
-	case errors.Is(msg.Err, common.ErrMFACodeNeeded):
-		m.askCode(msg.Serial)
-		return nil
-	case msg.Err != nil:
-		m.askCode(m.codeFor)
-		m.err = msg.Err
-		return nil
-	}
-	return m.startRemove()
 }
 
 func (m *Model) startRemove() tea.Cmd {
@@ -214,7 +179,8 @@ func (m *Model) removed(msg removedMsg) tea.Cmd {
 		if serial == "" {
 			serial = msg.serial
 		}
-		m.askCode(serial)
+		m.state = stateGate
+		m.gate.Ask(serial)
 		return nil
 	case msg.err != nil: // list again: AWS may have done part of it
 		m.err = msg.err

@@ -9,7 +9,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kagi-cli/kagi/awsx"
-	"github.com/kagi-cli/kagi/ui/common"
 )
 
 // Column widths of the device table (the serial takes what is left).
@@ -28,10 +27,10 @@ func (m *Model) View() string {
 		}
 	case stateFailed:
 		return m.errorLine()
-	case stateCode:
-		return common.MFAPromptView(m.ctx, m.codeFor, m.purpose(), &m.code, m.err)
-	case stateOpening:
-		return m.spin.View() + " " + s.Muted.Render("Opening your MFA session…")
+	case stateGate:
+		gate := m.gate
+		gate.Purpose = m.purpose()
+		return gate.View()
 	case stateResync, stateResyncing:
 		return m.resyncView()
 	}
@@ -130,7 +129,7 @@ func (m *Model) knownNote() string {
 
 // purpose completes "kagi needs an MFA session …" on the code prompt (which names the device the code is from).
 func (m *Model) purpose() string {
-	if m.codeFor == m.target {
+	if m.gate.Serial() == m.target {
 		return "to remove this device"
 	}
 	return "to remove MFA device " + m.target
