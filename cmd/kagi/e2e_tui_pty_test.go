@@ -5,6 +5,7 @@ package main_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,7 +48,7 @@ func eeTUIQueries(t *testing.T, s *eeSuite, stdoutPipe bool) {
 		t.Fatal(err)
 	}
 	slave.Close()
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	defer func() { _ = cmd.Process.Kill() }() // cmd.Wait runs below, or when ctx ends
 
 	osc11, dsr := regexp.MustCompile(`\x1b\]11;\?`), regexp.MustCompile(`\x1b\[6n`)
 	var screen []byte
@@ -70,7 +71,20 @@ func eeTUIQueries(t *testing.T, s *eeSuite, stdoutPipe bool) {
 	if answered[0] != 1 {
 		t.Fatalf("the TUI asked the terminal for its background colour %d times before the first frame, want 1", answered[0])
 	}
-	if stdout.Len() != 0 {
+	// Leave as a person would (Ctrl+C, the quit key), then read what reached stdout once the process is gone.
+	go func() { _, _ = io.Copy(io.Discard, master) }()
+	_, _ = master.Write([]byte("\x03"))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("kagi demo did not exit cleanly on Ctrl+C: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("kagi demo did not exit on Ctrl+C")
+	}
+	if stdoutPipe && stdout.Len() != 0 {
 		t.Fatalf("the TUI wrote to stdout: %q", stdout.String())
 	}
 }
