@@ -17,7 +17,6 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/kagi-cli/kagi/ui/common"
-	"github.com/kagi-cli/kagi/ui/roles"
 )
 
 // chrome is the lines the root draws around a screen: the header and a one-line footer.
@@ -38,7 +37,7 @@ type Model struct {
 // c.Engine the UI's MFA token source, so that no engine call made under the UI prompts on the terminal.
 func New(c *common.Context, start common.ScreenID) *Model {
 	if c.Engine != nil {
-		roles.UseTokens(c.Engine)
+		common.UseTokens(c.Engine)
 	}
 	dash, _ := newScreen(c, common.ScreenDashboard)
 	h := help.New()

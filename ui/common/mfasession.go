@@ -3,7 +3,6 @@ package common
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -14,9 +13,11 @@ import (
 	"github.com/kagi-cli/kagi/session/warm"
 )
 
-// The self-service screens (password, access keys, Git credentials) sign with the user's MFA session. The
-// engine would ask for a missing code on /dev/tty, underneath bubbletea; these helpers ask in the screen
-// instead and hand the engine the typed code, so the terminal is never read behind the UI's back.
+// The self-service screens (password, access keys, Git credentials, MFA device) sign with the user's MFA
+// session. The engine would ask for a missing code on /dev/tty, underneath bubbletea; these helpers let the
+// screen ask instead (ui/components/mfagate) and hand the engine the typed code through Tokens, so the
+// terminal is never read behind the UI's back. A profile's mfa_process still gives the code, as on the
+// command line.
 
 // CallTimeout bounds one screen command (an STS or IAM call, or a short chain of them).
 const CallTimeout = time.Minute
@@ -34,25 +35,47 @@ type SelfServiceMsg struct {
 	Err    error
 }
 
-// MFACodeNeeded reports whether opening the self-service credentials of c.Profile needs a code, and for
-// which device: the user has an MFA device and no MFA session is cached. It reads only the config and the
-// keyring's item names — no AWS call — so a screen can show the code input at once instead of a spinner.
-// A broken config reports false: OpenSelfService then returns the error.
+// MFACodeNeeded reports whether opening the self-service credentials of c.Profile needs a code typed in the
+// screen, and for which device: the user has an MFA device, no MFA session is cached, and the profile has no
+// mfa_process (the engine runs it for the code). It reads only the config and the keyring's item names — no
+// AWS call — so a screen can show the code input at once instead of a spinner. A broken config reports
+// false: OpenSelfService then returns the error.
 func MFACodeNeeded(c *Context) (serial string, needed bool) {
+	serial, process, fresh := mfaNeeds(c)
+	return serial, fresh && process == ""
+}
+
+// MFASessionNeeded reports whether opening the self-service credentials of c.Profile would start a new MFA
+// session, with a code typed or from mfa_process: the user has an MFA device and no MFA session is cached.
+// Like MFACodeNeeded it makes no AWS call, and a broken config reports false.
+func MFASessionNeeded(c *Context) bool {
+	_, _, fresh := mfaNeeds(c)
+	return fresh
+}
+
+// mfaNeeds picks the MFA device and mfa_process as session.Engine.SelfService does (the source's, else the
+// nearest role's; the device kagi recorded for the source when the config names none), and reports whether
+// a new MFA session would be needed.
+func mfaNeeds(c *Context) (serial, process string, fresh bool) {
 	e := c.Engine
 	chain, err := e.Config.Chain(c.Profile)
 	if err != nil {
-		return "", false
+		return "", "", false
 	}
 	source := chain[len(chain)-1]
-	for i := len(chain) - 1; i >= 0 && serial == ""; i-- {
-		serial = chain[i].MFASerial
+	for i := len(chain) - 1; i >= 0; i-- {
+		if serial == "" {
+			serial = chain[i].MFASerial
+		}
+		if process == "" {
+			process = chain[i].MFAProcess
+		}
 	}
 	if serial == "" {
 		serial = e.RecordedSerial(source.Name)
 	}
 	if serial == "" {
-		return "", false
+		return "", process, false
 	}
 	window := e.Window
 	if window <= 0 {
@@ -60,34 +83,39 @@ func MFACodeNeeded(c *Context) (serial string, needed bool) {
 	}
 	now := engineNow(c)
 	_, ok, err := e.Store.EntryAt(warm.KindSession, source.Name, now, now.Add(window))
-	return serial, err == nil && !ok
+	return serial, process, err == nil && !ok
 }
 
 // OpenSelfService returns a command that opens the self-service credentials of c.Profile, using code (the
 // 6-digit code typed in the screen, "" when MFACodeNeeded said none is needed) if the engine must start an
-// MFA session. It never prompts: without a code where one is needed, the message's Err is ErrMFACodeNeeded.
+// MFA session and the profile has no mfa_process. It never prompts: without a code where one is needed, the
+// message's Err is ErrMFACodeNeeded.
 func OpenSelfService(c *Context, code string) tea.Cmd {
-	tokens := &typedCode{code: code, steps: c.Engine.Steps, now: engineNow(c)}
-	engine, profile := withTokens(c.Engine, tokens), c.Profile
+	engine, profile := QuietEngine(c), c.Profile
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), CallTimeout)
 		defer cancel()
-		ss, err := engine.SelfService(ctx, profile)
+		ss, err := engine.SelfService(WithMFACode(ctx, code), profile)
+		msg := SelfServiceMsg{SS: ss, Err: err}
+		var need *NeedCodeError
+		if errors.As(err, &need) {
+			msg.Serial = need.Serial
+		}
 		for _, own := range []error{ErrMFACodeNeeded, ErrMFACodeJustUsed} {
 			if errors.Is(err, own) {
-				err = own // the engine's "get an MFA session for profile …" prefix adds nothing in the screen
+				msg.Err = own // the engine's "get an MFA session for profile …" prefix adds nothing in the screen
 			}
 		}
-		return SelfServiceMsg{SS: ss, Serial: tokens.serial, Err: err}
+		return msg
 	}
 }
 
-// QuietEngine is c.Engine for calls a screen's commands make (Rotate, for one): it never prompts, and where it
-// needs an MFA code it fails with ErrMFACodeNeeded (wrapped), so the screen can ask for one and open the
-// session with OpenSelfService. It is a copy: fields the call changes (Engine.Creds after a rotation of a key
-// in the credentials file) stay on the copy.
+// QuietEngine is c.Engine for calls a screen's commands make (Rotate, for one): it never prompts; it runs the
+// profile's mfa_process, and where it needs a typed code it fails with ErrMFACodeNeeded (wrapped), so the
+// screen can ask for one and open the session with OpenSelfService. It is a copy: fields the call changes
+// (Engine.Creds after a rotation of a key in the credentials file) stay on the copy.
 func QuietEngine(c *Context) *session.Engine {
-	return withTokens(c.Engine, &typedCode{})
+	return withTokens(c.Engine, NewTokens(c.Engine))
 }
 
 // NewMFACodeInput is the 6-digit code field of the MFA prompts (mfagate, the roles screen), focused.
@@ -115,38 +143,6 @@ func engineNow(c *Context) time.Time {
 		return c.Engine.Now()
 	}
 	return c.Clock()
-}
-
-// typedCode is the TokenSource of OpenSelfService: the code the user typed, once.
-type typedCode struct {
-	code   string
-	steps  *session.StepMemory
-	now    time.Time
-	serial string // the device asked for, set by Token
-}
-
-func (t *typedCode) Token(_ context.Context, req session.TokenRequest) (string, error) {
-	t.serial = req.Serial
-	switch {
-	case t.code == "":
-		return "", ErrMFACodeNeeded
-	case req.Attempt > 1: // not reached: the copy is not Interactive, so a rejected code ends the call
-		return "", fmt.Errorf("the MFA code was rejected: %s", req.Rejected)
-	case t.steps.JustUsed(req.Serial, t.code, t.now):
-		return "", ErrMFACodeJustUsed
-	}
-	return t.code, nil
-}
-
-// withTokens is e with its prompts replaced by ts and retries off (the screen asks again itself). Built
-// field by field because Engine holds a mutex; it guards only the recorded-devices file, whose writes are
-// atomic renames, so a second mutex is harmless.
-func withTokens(e *session.Engine, ts session.TokenSource) *session.Engine {
-	return &session.Engine{
-		Config: e.Config, Creds: e.Creds, Store: e.Store, STS: e.STS, Tokens: ts, Steps: e.Steps, Dirs: e.Dirs,
-		Now: e.Now, Log: e.Log, Window: e.Window, SessionDuration: e.SessionDuration, RoleDuration: e.RoleDuration,
-		Interactive: false,
-	}
 }
 
 // Field is a one-line text input, masked for passwords. bubbles/textinput would do, but it imports

@@ -46,8 +46,8 @@ type roleInfo struct {
 }
 
 // loadIdentity asks AWS who the user is. With an MFA session cached (or no MFA device known) it signs with
-// the self-service credentials; when a session would need a code, with the long-term key instead — the three
-// calls are allowed without MFA, and the dashboard never asks for a code.
+// the self-service credentials; when a new session would be needed, with the long-term key instead — the three
+// calls are allowed without MFA, and the dashboard never asks for a code nor runs mfa_process.
 func loadIdentity(c *common.Context) tea.Cmd {
 	e, profile, cfg := c.Engine, c.Profile, c.AWS
 	return func() tea.Msg {
@@ -55,7 +55,7 @@ func loadIdentity(c *common.Context) tea.Cmd {
 		defer cancel()
 		var creds aws.CredentialsProvider
 		mfa := false
-		if _, need := common.MFACodeNeeded(c); !need {
+		if !common.MFASessionNeeded(c) {
 			ss, err := e.SelfService(ctx, profile)
 			switch {
 			case err == nil:

@@ -94,14 +94,14 @@ func hasMFADevice(e *session.Engine, profile string) bool {
 }
 
 // assume runs the engine for profile: cached when possible, otherwise the STS calls, with code when the
-// user typed one (see Tokens).
+// user typed one (see common.Tokens).
 func assume(c *common.Context, profile, code string) tea.Cmd {
 	e := c.Engine
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		defer cancel()
 		if code != "" {
-			ctx = WithCode(ctx, code)
+			ctx = common.WithMFACode(ctx, code)
 		}
 		res, err := e.Credentials(ctx, profile)
 		if err != nil {

@@ -149,7 +149,7 @@ func (m *Model) start(profile, code string) tea.Cmd {
 
 // assumed handles the engine's answer: done, a code is needed, or an error to show.
 func (m *Model) assumed(msg assumedMsg) tea.Cmd {
-	var need *NeedCodeError
+	var need *common.NeedCodeError
 	switch {
 	case errors.As(msg.err, &need):
 		m.state, m.pending, m.serial = stateCode, msg.profile, need.Serial

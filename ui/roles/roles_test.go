@@ -33,7 +33,7 @@ func TestAssumeWithoutMFADeviceWarnsFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	roles.UseTokens(eng)
+	common.UseTokens(eng)
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.Ascii)
 	m := roles.New(&common.Context{Profile: "dev", Engine: eng, Styles: common.NewStyles(r)})
