@@ -85,7 +85,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		} else if m.Busy() {
 			m.spin, cmd = m.spin.Update(msg)
 		}
-	case common.SelfServiceMsg:
+	case common.SelfServiceMsg, common.DemoCodeMsg:
 		m.gate, cmd = m.gate.Update(msg)
 	case mfagate.OpenedMsg:
 		m.api, m.source, m.state = m.ctx.IAM(msg.SS).IAM(), msg.SS.Profile, stateLoading

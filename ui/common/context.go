@@ -5,6 +5,8 @@ package common
 import (
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/kagi-cli/kagi/awsx"
 	"github.com/kagi-cli/kagi/session"
 )
@@ -43,4 +45,24 @@ func (c *Context) Clock() time.Time {
 // IAM returns an IAM client signing with creds-provider p (from Engine.SelfService).
 func (c *Context) IAM(ss *session.SelfService) awsx.Config {
 	return c.AWS.WithCredentials(ss.Creds, "self-service")
+}
+
+// DemoCodeMsg is one reading of the demo authenticator (see ReadDemoCode).
+type DemoCodeMsg struct {
+	Gen  int    // the read loop it belongs to: a screen keeps only its newest loop going
+	Code string // the current code, "" if the authenticator does not know the device
+}
+
+// ReadDemoCode reads the demo authenticator's code for serial after wait (0: now). A screen that shows a
+// code field calls it again on each DemoCodeMsg of its current loop, so the code shown follows the clock.
+// Outside `kagi demo` it returns nil.
+func ReadDemoCode(d *Demo, serial string, gen int, wait time.Duration) tea.Cmd {
+	if d == nil || d.Code == nil {
+		return nil
+	}
+	read := func(time.Time) tea.Msg { return DemoCodeMsg{Gen: gen, Code: d.Code(serial)} }
+	if wait == 0 {
+		return func() tea.Msg { return read(time.Time{}) }
+	}
+	return tea.Tick(wait, read)
 }

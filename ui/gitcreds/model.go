@@ -80,7 +80,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		} else if m.Busy() {
 			m.spin, cmd = m.spin.Update(msg)
 		}
-	case common.SelfServiceMsg:
+	case common.SelfServiceMsg, common.DemoCodeMsg:
 		m.gate, cmd = m.gate.Update(msg)
 	case mfagate.OpenedMsg:
 		cfg := m.ctx.IAM(msg.SS)

@@ -97,7 +97,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		m.listed(msg)
 	case resyncedMsg:
 		m.resynced(msg)
-	case common.SelfServiceMsg:
+	case common.SelfServiceMsg, common.DemoCodeMsg:
 		m.gate, cmd = m.gate.Update(msg)
 	case mfagate.OpenedMsg:
 		if m.state == stateGate { // with the MFA session cached, the removal goes ahead

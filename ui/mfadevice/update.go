@@ -153,8 +153,7 @@ func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
 		// MFA session is not cached (no spinner first).
 		if serial, needed := common.MFACodeNeeded(m.ctx); needed {
 			m.state = stateGate
-			m.gate.Ask(serial)
-			return nil
+			return m.gate.Ask(serial)
 		}
 		return m.startRemove()
 	case key.Matches(msg, m.keys.No):
@@ -180,8 +179,7 @@ func (m *Model) removed(msg removedMsg) tea.Cmd {
 			serial = msg.serial
 		}
 		m.state = stateGate
-		m.gate.Ask(serial)
-		return nil
+		return m.gate.Ask(serial)
 	case msg.err != nil: // list again: AWS may have done part of it
 		m.err = msg.err
 		return m.reload()

@@ -47,12 +47,6 @@ type shellFailedMsg struct {
 	err     error
 }
 
-// demoCodeMsg carries the demo authenticator's current code.
-type demoCodeMsg struct {
-	gen  int
-	code string
-}
-
 // loadRows lists the role profiles with the time left of each cached role session.
 func loadRows(c *common.Context) tea.Cmd {
 	e, now := c.Engine, c.Clock()
@@ -150,18 +144,6 @@ func subshell(profile string, env []string, stateDir string) ([]string, []string
 		}
 	}
 	return []string{sh, "-i"}, append(env, "PS1=(kagi:"+profile+") $ ")
-}
-
-// demoCode reads the demo authenticator now, and again every second while the code input is open.
-func demoCode(d *common.Demo, serial string, gen int, wait time.Duration) tea.Cmd {
-	if d == nil || d.Code == nil {
-		return nil
-	}
-	read := func(time.Time) tea.Msg { return demoCodeMsg{gen: gen, code: d.Code(serial)} }
-	if wait == 0 {
-		return func() tea.Msg { return read(time.Time{}) }
-	}
-	return tea.Tick(wait, read)
 }
 
 // roleName is the last part of a role ARN ("arn:aws:iam::1:role/path/admin" → "admin").

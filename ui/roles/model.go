@@ -83,12 +83,12 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	case common.ExecDoneMsg:
 		m.state, m.err = stateList, shellError(msg.Err)
 		return m, loadRows(m.c)
-	case demoCodeMsg:
-		if m.state != stateCode || msg.gen != m.demoGen {
+	case common.DemoCodeMsg:
+		if m.state != stateCode || msg.Gen != m.demoGen {
 			return m, nil // the input closed, or a newer loop runs: stop this one
 		}
-		m.demo = msg.code
-		return m, demoCode(m.c.Demo, m.serial, m.demoGen, time.Second)
+		m.demo = msg.Code
+		return m, common.ReadDemoCode(m.c.Demo, m.serial, m.demoGen, time.Second)
 	case spinner.TickMsg:
 		if m.state != stateWorking {
 			return m, nil
@@ -171,7 +171,7 @@ func (m *Model) askCode() tea.Cmd {
 	m.state = stateCode
 	m.demoGen++
 	m.input.Focus()
-	return demoCode(m.c.Demo, m.serial, m.demoGen, 0)
+	return common.ReadDemoCode(m.c.Demo, m.serial, m.demoGen, 0)
 }
 
 // selectedValid reports whether the selected profile has a cached role session the engine would hand out.

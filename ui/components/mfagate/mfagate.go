@@ -12,6 +12,7 @@ package mfagate
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
@@ -65,6 +66,9 @@ type Model struct {
 	typed  bool         // the open in flight carries a typed code: if it fails, the gate asks again
 	err    error        // shown under the code field
 	spin   spinner.Model
+
+	demo    string // `kagi demo` only: the demo authenticator's current code, shown under the field
+	demoGen int    // numbers the authenticator's read loops: only the newest keeps going
 }
 
 // New returns a closed gate for ctx.Profile; Start or Ask opens it.
@@ -92,17 +96,30 @@ func (m *Model) Start() {
 	m.sync()
 }
 
-// Ask asks for a code of the MFA device serial: a screen's own call found that the session needs one.
-func (m *Model) Ask(serial string) {
+// Ask asks for a code of the MFA device serial: a screen's own call found that the session needs one. The
+// command reads the demo authenticator in `kagi demo` (nil otherwise).
+func (m *Model) Ask(serial string) tea.Cmd {
 	m.state, m.serial, m.err, m.typed = stateAsking, serial, nil, false
 	m.code.Reset()
 	m.code.Focus()
 	m.sync()
+	return m.readDemo()
 }
 
-// Init is the command that opens the session after Start found no typed code is needed; nil otherwise.
-func (m Model) Init() tea.Cmd {
-	if m.state != stateOpening || m.typed {
+// readDemo starts a new read loop of the demo authenticator for the device asked about.
+func (m *Model) readDemo() tea.Cmd {
+	m.demoGen++
+	m.demo = ""
+	return common.ReadDemoCode(m.ctx.Demo, m.serial, m.demoGen, 0)
+}
+
+// Init is the command that opens the session after Start found no typed code is needed, or, when Start
+// asks for a code, reads the demo authenticator in `kagi demo`.
+func (m *Model) Init() tea.Cmd {
+	switch {
+	case m.state == stateAsking:
+		return m.readDemo()
+	case m.state != stateOpening || m.typed:
 		return nil
 	}
 	return tea.Batch(common.OpenSelfService(m.ctx, ""), m.spin.Tick)
@@ -132,6 +149,11 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		if m.state == stateOpening {
 			cmd = m.opened(msg)
 		}
+	case common.DemoCodeMsg:
+		if m.state == stateAsking && msg.Gen == m.demoGen { // else the field closed: this loop ends
+			m.demo = msg.Code
+			cmd = common.ReadDemoCode(m.ctx.Demo, m.serial, m.demoGen, time.Second)
+		}
 	}
 	m.sync()
 	return m, cmd
@@ -157,17 +179,17 @@ func (m *Model) opened(msg common.SelfServiceMsg) tea.Cmd {
 	case errors.Is(msg.Err, common.ErrMFACodeNeeded): // the cached session ran out meanwhile
 		m.state, m.serial, m.typed = stateAsking, msg.Serial, false
 		m.code.Focus()
+		return m.readDemo()
 	case msg.Err != nil && m.typed: // the typed code failed: let the user enter another
 		m.state, m.err = stateAsking, msg.Err
 		m.code.Focus()
+		return m.readDemo()
 	case msg.Err != nil:
 		m.state, m.err = stateFailed, msg.Err
 		return report(FailedMsg{Err: msg.Err})
-	default:
-		m.state = stateOpen
-		return report(OpenedMsg{SS: msg.SS})
 	}
-	return nil
+	m.state = stateOpen
+	return report(OpenedMsg{SS: msg.SS})
 }
 
 func report(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
@@ -197,6 +219,9 @@ func (m Model) View() string {
 			m.para(s.Muted, "Enter the current code of your MFA device "+m.serial+"."),
 			"",
 			m.code.View(s),
+		}
+		if m.demo != "" {
+			lines = append(lines, "", s.Demo.Render("demo authenticator:")+" "+s.Secret.Render(m.demo))
 		}
 		if m.err != nil {
 			lines = append(lines, "", m.para(s.Error, "✗ "+common.Sentence(m.err)))
