@@ -16,6 +16,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,12 +36,18 @@ func main() {
 	// usually just cached the session. Only a call that still misses starts kagi, handing it the queue lock
 	// so the calls behind wait for kagi's prompt and STS calls rather than starting kagi themselves.
 	_, locks := warm.Dirs(os.Getenv)
+	waitFrom := time.Now()
 	fd, err := warm.Queue(locks, profile)
 	if err != nil {
 		execKagi(args, -1) // kagi's own lock still gives one prompt; it only costs more processes
 	}
 	if answer(profile, window) {
 		return
+	}
+	if warm.FailedSince(fd, waitFrom) { // the kagi ahead failed while this call waited: do not try again
+		os.Stderr.WriteString("kagi-credential-process: the kagi process ahead of this one could not get credentials for profile " +
+			strconv.Quote(profile) + " (its error is on the terminal or in its caller's output); fix that and run the command again.\n")
+		os.Exit(1)
 	}
 	execKagi(args, fd)
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/kagi-cli/kagi/session/warm"
@@ -36,6 +38,7 @@ kernel keyring and hands over to kagi when it has to ask); 'kagi credential-proc
 			}
 			_, res, err := a.credentials(cmd.Context(), &f, profile)
 			if err != nil {
+				warm.QueueFailed(time.Now()) // the calls queued behind this one give up instead of retrying in turn
 				return err
 			}
 			_, err = a.stdout.Write(warm.ProcessOutput(res.Entry))

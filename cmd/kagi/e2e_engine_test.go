@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -36,6 +35,7 @@ func eeEngine(t *testing.T, s *eeSuite) {
 	})
 	t.Run("SDKProcessProvider", func(t *testing.T) { t.Parallel(); eeSDKProcessProvider(t, s) })
 	t.Run("Concurrent32", func(t *testing.T) { t.Parallel(); eeConcurrent(t, s, 32) })
+	t.Run("ConcurrentFailure", func(t *testing.T) { t.Parallel(); eeConcurrentFailure(t, s, 8) })
 	t.Run("ExecExport", func(t *testing.T) { t.Parallel(); eeExecExport(t, s) })
 	t.Run("AssumeThenWarmThenConfigEdit", func(t *testing.T) { t.Parallel(); eeAssumeAndConfigEdit(t, s) })
 }
@@ -129,37 +129,17 @@ func eeConcurrent(t *testing.T, s *eeSuite, n int) {
 	w := s.world(t, s.serve(t), "keyctl")
 	w.writeConfig(eeStdConfig)
 	w.writeCreds()
-	// kagi-credential-process finds kagi through KAGI_BIN: a wrapper that counts the starts of kagi. The
-	// mfa_process notes any queue lock among its open files: kagi must not let its children inherit it.
-	starts, held := filepath.Join(w.root, "kagi-starts"), filepath.Join(w.root, "mfa-held-locks")
-	wrapper := filepath.Join(w.root, "kagi-counting")
-	eeWriteScript(t, wrapper, fmt.Sprintf("echo start >> %s\nexec %s \"$@\"\n",
-		eeShQuote(starts), eeShQuote(filepath.Join(s.binDir, "kagi"))))
+	// The mfa_process notes any queue lock among its open files: kagi must not let its children inherit it.
+	held := filepath.Join(w.root, "mfa-held-locks")
 	eeWriteScript(t, w.mfaScript, fmt.Sprintf("for f in /proc/$$/fd/*; do readlink \"$f\"; done | grep '/queue-' >> %s\necho run >> %s\nexec %s --totp -b %s\n",
 		eeShQuote(held), eeShQuote(w.mfaRuns), eeShQuote(s.oathtool), eeShQuote(w.info.MFASecret)))
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmds := make([]*exec.Cmd, n)
-	for i := range cmds {
-		cmds[i] = w.command(ctx, []string{"KAGI_BIN=" + wrapper}, "kagi-credential-process", w.admin)
-	}
-	results := make([]eeResult, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
 	start := time.Now()
-	for i, cmd := range cmds {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i], errs[i] = eeExec(cmd)
-		}()
-	}
-	wg.Wait()
+	results, starts := w.concurrentCredentialProcess(n)
 	all := time.Since(start)
 	var key string
 	for i, r := range results {
-		if errs[i] != nil || r.code != 0 {
-			t.Fatalf("process %d of %d: %v\n%s", i, n, errs[i], r)
+		if r.code != 0 {
+			t.Fatalf("process %d of %d:\n%s", i, n, r)
 		}
 		c := eeParseCredentials(t, r)
 		if key == "" {
@@ -174,8 +154,8 @@ func eeConcurrent(t *testing.T, s *eeSuite, n int) {
 		t.Fatalf("mfa_process ran %d times for %d concurrent processes, want 1", m, n)
 	}
 	// The misses queue in kagi-credential-process: one of them starts kagi, the rest answer from the keyring.
-	if b, err := os.ReadFile(starts); err != nil || strings.Count(string(b), "start") != 1 {
-		t.Fatalf("kagi started %d times for %d concurrent kagi-credential-process calls (%v), want 1", strings.Count(string(b), "start"), n, err)
+	if starts != 1 {
+		t.Fatalf("kagi started %d times for %d concurrent kagi-credential-process calls, want 1", starts, n)
 	}
 	if b, err := os.ReadFile(held); err != nil || len(b) != 0 {
 		t.Fatalf("mfa_process inherited the queue lock (%v): %q", err, b)

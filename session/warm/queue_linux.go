@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
+	"time"
 )
 
 // QueueFDEnv names the variable through which kagi-credential-process hands its queue lock to kagi.
@@ -51,6 +53,9 @@ func Queue(locksDir, profile string) (fd int, err error) {
 	return fd, nil
 }
 
+// adopted is the queue descriptor kagi took over from kagi-credential-process (AdoptQueue), or -1.
+var adopted = -1
+
 // AdoptQueue runs first thing in kagi. If kagi-credential-process handed over its queue lock, kagi keeps
 // holding it until it exits, but marks it close-on-exec so that no child (mfa_process, a credential helper)
 // inherits it and holds the queue for as long as it lives. The variable is removed so it goes no further.
@@ -62,5 +67,39 @@ func AdoptQueue() {
 	os.Unsetenv(QueueFDEnv)
 	if fd, err := strconv.Atoi(v); err == nil && fd > 2 {
 		syscall.CloseOnExec(fd)
+		adopted = fd
 	}
+}
+
+// QueueFailed is for kagi holding an adopted queue lock when it could not get the credentials: it stamps
+// the queue file with the time, so the calls that queued behind it while it tried give up at once
+// (FailedSince) instead of each starting kagi and trying again in turn: 31 more prompts, or 31 more
+// timeouts against an endpoint that does not answer. Calls that start later try afresh. The file holds
+// only a time, never the error (which stays on kagi's stderr).
+func QueueFailed(now time.Time) {
+	if adopted < 0 {
+		return
+	}
+	stamp := []byte(failedPrefix + strconv.FormatInt(now.UnixNano(), 10) + "\n")
+	if err := syscall.Ftruncate(adopted, 0); err == nil {
+		_, _ = syscall.Pwrite(adopted, stamp, 0)
+	}
+}
+
+const failedPrefix = "failed "
+
+// FailedSince reports whether the kagi that held the queue (fd, from Queue) failed after since, the time
+// this call started to wait.
+func FailedSince(fd int, since time.Time) bool {
+	buf := make([]byte, 64)
+	n, err := syscall.Pread(fd, buf, 0)
+	if err != nil || n == 0 {
+		return false
+	}
+	v, ok := strings.CutPrefix(strings.TrimSpace(string(buf[:n])), failedPrefix)
+	if !ok {
+		return false
+	}
+	at, err := strconv.ParseInt(v, 10, 64)
+	return err == nil && at > since.UnixNano()
 }

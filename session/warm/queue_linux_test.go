@@ -69,6 +69,7 @@ func TestAdoptQueue(t *testing.T) {
 	defer syscall.Close(fd)
 	t.Setenv(QueueFDEnv, strconv.Itoa(fd))
 	AdoptQueue()
+	t.Cleanup(func() { adopted = -1 })
 	if !closeOnExec(t, fd) {
 		t.Fatal("after AdoptQueue the queue descriptor would still reach kagi's children")
 	}
@@ -82,5 +83,39 @@ func TestAdoptQueue(t *testing.T) {
 		if closeOnExec(t, 1) != before || closeOnExec(t, 0) || closeOnExec(t, 2) {
 			t.Fatalf("%s=%s changed a standard stream's close-on-exec flag", QueueFDEnv, v)
 		}
+	}
+}
+
+// TestQueueFailedStamp: kagi, holding an adopted queue, stamps a failure; a call that waited since before
+// the failure sees it, a call that started after it does not, and an unstamped queue reports nothing.
+func TestQueueFailedStamp(t *testing.T) {
+	dir := t.TempDir()
+	fd, err := Queue(dir, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	before := time.Now()
+	if FailedSince(fd, before.Add(-time.Hour)) {
+		t.Fatal("a fresh queue file reports a failure")
+	}
+	QueueFailed(before) // not adopted: nothing to stamp
+	if FailedSince(fd, before.Add(-time.Hour)) {
+		t.Fatal("QueueFailed without an adopted queue stamped something")
+	}
+	t.Setenv(QueueFDEnv, strconv.Itoa(fd))
+	AdoptQueue()
+	t.Cleanup(func() { adopted = -1 })
+	at := before.Add(time.Second)
+	QueueFailed(at)
+	if !FailedSince(fd, before) {
+		t.Fatal("a call waiting since before the failure does not see it")
+	}
+	if FailedSince(fd, at.Add(time.Millisecond)) {
+		t.Fatal("a call started after the failure is held to it")
+	}
+	QueueFailed(at.Add(-time.Minute)) // a second stamp replaces the first, never appends
+	if FailedSince(fd, before) {
+		t.Fatal("the older stamp did not replace the newer one")
 	}
 }

@@ -2,7 +2,10 @@
 
 package warm
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // QueueFDEnv names the variable through which kagi-credential-process hands its queue lock to kagi.
 const QueueFDEnv = "KAGI_QUEUE_FD"
@@ -15,3 +18,9 @@ func Queue(locksDir, profile string) (fd int, err error) {
 
 // AdoptQueue does nothing outside Linux (see Queue).
 func AdoptQueue() {}
+
+// QueueFailed does nothing outside Linux (see Queue).
+func QueueFailed(now time.Time) {}
+
+// FailedSince is false outside Linux (see Queue).
+func FailedSince(fd int, since time.Time) bool { return false }
