@@ -15,11 +15,18 @@ import (
 // View renders the screen body; the root draws the header and the help.
 func (m *Model) View() string {
 	s := m.ctx.Styles
+	var body string
 	switch m.state {
 	case stateGate:
-		return m.gate.View()
+		body = m.gate.View()
 	case stateFailed:
-		return m.errorLine()
+		body = m.errorLine()
+	}
+	if body != "" {
+		if m.secret != nil { // IAM showed it once: a failed reload must not hide it
+			return m.secretBox() + "\n\n" + body
+		}
+		return body
 	}
 	lines := []string{s.Label.Render(fmt.Sprintf("  %-28s %-10s %-9s %s", "Git user name", "ID", "Status", "Created"))}
 	for i, c := range m.list {
