@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -45,7 +44,7 @@ $SHELL with "(kagi:PROFILE)" in front of the prompt.
 			}
 			env := session.Environ(os.Environ(), session.SessionVars(profile, a.region(eng, profile), res.Entry))
 			if len(argv) == 0 {
-				argv, env = subshell(profile, env, eng.Dirs.State)
+				argv, env = session.Subshell(os.Getenv("SHELL"), profile, env, eng.Dirs.State)
 				fmt.Fprintf(a.stderr, "kagi: subshell with profile %s until %s; exit to leave.\n", profile, res.Entry.Expires.Local().Format(time.Kitchen))
 			}
 			path, err := exec.LookPath(argv[0])
@@ -59,22 +58,4 @@ $SHELL with "(kagi:PROFILE)" in front of the prompt.
 	f.register(cmd)
 	cmd.Flags().BoolVar(&nested, "nested", false, "allow running inside another kagi session")
 	return cmd
-}
-
-// subshell returns the user's shell with a prompt marker: bash gets an rc file that sources ~/.bashrc and
-// prefixes PS1; other shells get PS1 in the environment. The rc file holds no secret.
-func subshell(profile string, env []string, stateDir string) ([]string, []string) {
-	shell := os.Getenv("SHELL")
-	if shell == "" {
-		shell = "/bin/sh"
-	}
-	marker := "(kagi:" + profile + ") "
-	if filepath.Base(shell) == "bash" {
-		rc := filepath.Join(stateDir, "bashrc")
-		body := "[ -f ~/.bashrc ] && . ~/.bashrc\nPS1=\"(kagi:$KAGI_PROFILE) ${PS1:-\\$ }\"\n"
-		if os.MkdirAll(stateDir, 0o700) == nil && session.WriteFileAtomic(rc, []byte(body), 0o600) == nil {
-			return []string{shell, "--rcfile", rc, "-i"}, env
-		}
-	}
-	return []string{shell, "-i"}, append(env, "PS1="+marker+"$ ")
 }

@@ -3,7 +3,6 @@ package roles
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -124,26 +123,9 @@ func shell(c *common.Context, profile string) tea.Cmd {
 		if endpoint != "" { // the demo's credentials are only good on the demo endpoint
 			vars["AWS_ENDPOINT_URL"] = endpoint
 		}
-		argv, env := subshell(profile, session.Environ(os.Environ(), vars), e.Dirs.State)
+		argv, env := session.Subshell(os.Getenv("SHELL"), profile, session.Environ(os.Environ(), vars), e.Dirs.State)
 		return common.ExecMsg{Argv: argv, Env: env}
 	}
-}
-
-// subshell mirrors cmd/kagi's subshell(): the user's shell with "(kagi:PROFILE)" in front of the prompt;
-// bash gets an rc file (no secret in it) that sources ~/.bashrc first.
-func subshell(profile string, env []string, stateDir string) ([]string, []string) {
-	sh := os.Getenv("SHELL")
-	if sh == "" {
-		sh = "/bin/sh"
-	}
-	if filepath.Base(sh) == "bash" {
-		rc := filepath.Join(stateDir, "bashrc")
-		body := "[ -f ~/.bashrc ] && . ~/.bashrc\nPS1=\"(kagi:$KAGI_PROFILE) ${PS1:-\\$ }\"\n"
-		if os.MkdirAll(stateDir, 0o700) == nil && session.WriteFileAtomic(rc, []byte(body), 0o600) == nil {
-			return []string{sh, "--rcfile", rc, "-i"}, env
-		}
-	}
-	return []string{sh, "-i"}, append(env, "PS1=(kagi:"+profile+") $ ")
 }
 
 // roleName is the last part of a role ARN ("arn:aws:iam::1:role/path/admin" → "admin").
