@@ -3,35 +3,31 @@ package ui_test
 import (
 	"bytes"
 	"fmt"
-	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/99designs/keyring"
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/teatest"
-	"github.com/muesli/termenv"
 
-	"github.com/kagi-cli/kagi/awsx"
 	"github.com/kagi-cli/kagi/awsx/localaws"
-	"github.com/kagi-cli/kagi/session"
 	"github.com/kagi-cli/kagi/ui"
 	"github.com/kagi-cli/kagi/ui/common"
+	"github.com/kagi-cli/kagi/ui/internal/screentest"
 )
 
-// world is an onboarded user on the embedded endpoint, with a temporary AWS config and an in-memory
-// keyring. The endpoint's clock is frozen, and the UI and the engine read it, so times left are stable.
+// world is an onboarded user on the embedded endpoint (screentest's account, as profile dev with two role
+// profiles), with a temporary AWS config and an in-memory keyring. The endpoint's clock stays put, and the
+// UI and the engine read it, so times left are stable.
 type world struct {
 	srv    *localaws.Server
 	seeded *localaws.Seeded
 	ctx    *common.Context
+	st     *screentest.World // Expected lists the AWS errors a test provokes on purpose
 }
 
 const worldConfig = `[profile dev]
@@ -49,39 +45,12 @@ role_arn = %[3]s
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	lipgloss.SetColorProfile(termenv.Ascii)
-	srv := localaws.New(localaws.Options{})
-	srv.Clock().Set(time.Now().Truncate(30 * time.Second).Add(5 * time.Second))
-	seeded, err := srv.Seed(localaws.ScenarioOnboarded)
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := srv.Start("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "config")
-	body := fmt.Sprintf(worldConfig, seeded.MFASerial, seeded.Roles["iam-role-admin"], seeded.Roles["iam-role-operator"])
-	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"HOME": dir, "AWS_CONFIG_FILE": cfgPath, "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"), "KAGI_STATE_DIR": filepath.Join(dir, "state")}
-	store := session.NewStore(keyring.NewArrayKeyring(nil), "array")
-	if err := store.PutKey("dev", session.LongTermKey{AccessKeyID: seeded.AccessKeyID, SecretAccessKey: seeded.SecretAccessKey}); err != nil {
-		t.Fatal(err)
-	}
-	aws := awsx.Config{Profile: "dev", Region: "us-east-1", IAMEndpoint: url, STSEndpoint: url, RetryMaxAttempts: 1}
-	eng, err := session.Open(session.Options{Env: func(k string) string { return env[k] }, AWS: aws, Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng.Now = srv.Clock().Now
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(termenv.Ascii)
-	c := &common.Context{Profile: "dev", Engine: eng, AWS: aws, Styles: common.NewStyles(r), Now: srv.Clock().Now}
-	return &world{srv: srv, seeded: seeded, ctx: c}
+	w := screentest.SetupWith(t, screentest.Options{Profile: "dev", Clock: time.Now().Truncate(30 * time.Second).Add(5 * time.Second),
+		Config: func(s *localaws.Seeded) string {
+			return fmt.Sprintf(worldConfig, s.MFASerial, s.Roles["iam-role-admin"], s.Roles["iam-role-operator"])
+		}})
+	w.Ctx.Width, w.Ctx.Height = 0, 0 // the root learns its size from the terminal
+	return &world{srv: w.Srv, seeded: w.Seeded, ctx: w.Ctx, st: w}
 }
 
 func (w *world) code() string { return localaws.CodeAt(w.seeded.MFASecret, w.srv.Clock().Now()) }
@@ -255,6 +224,7 @@ func TestRootNavigationAndKeys(t *testing.T) {
 
 func TestRolesRejectedCodeAsksAgain(t *testing.T) {
 	w := newWorld(t)
+	w.st.Expected["GetSessionToken:AccessDenied"] = true // the wrong code
 	m := ui.New(w.ctx, common.ScreenRoles)
 	drive(m, m.Init(), 0)
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})

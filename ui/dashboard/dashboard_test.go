@@ -3,63 +3,31 @@ package dashboard_test
 import (
 	"bytes"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/99designs/keyring"
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/teatest"
-	"github.com/muesli/termenv"
 
-	"github.com/kagi-cli/kagi/awsx"
 	"github.com/kagi-cli/kagi/awsx/localaws"
-	"github.com/kagi-cli/kagi/session"
 	"github.com/kagi-cli/kagi/ui/common"
 	"github.com/kagi-cli/kagi/ui/dashboard"
+	"github.com/kagi-cli/kagi/ui/internal/screentest"
 )
 
 // newUser is the demo's first-login account (no MFA device, forced-MFA policy) with a temporary config and
 // an in-memory keyring.
 func newUser(t *testing.T) (*localaws.Server, *common.Context) {
 	t.Helper()
-	lipgloss.SetColorProfile(termenv.Ascii)
-	srv := localaws.New(localaws.Options{})
-	srv.Clock().Set(time.Now().Truncate(30 * time.Second).Add(5 * time.Second))
-	seeded, err := srv.Seed(localaws.ScenarioNewUser)
-	if err != nil {
-		t.Fatal(err)
-	}
-	url, err := srv.Start("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config")
-	body := fmt.Sprintf("[profile dev]\nregion = us-east-1\n\n[profile admin]\nsource_profile = dev\nrole_arn = %s\n", seeded.Roles["iam-role-admin"])
-	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"HOME": dir, "AWS_CONFIG_FILE": cfg, "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"), "KAGI_STATE_DIR": filepath.Join(dir, "state")}
-	store := session.NewStore(keyring.NewArrayKeyring(nil), "array")
-	if err := store.PutKey("dev", session.LongTermKey{AccessKeyID: seeded.AccessKeyID, SecretAccessKey: seeded.SecretAccessKey}); err != nil {
-		t.Fatal(err)
-	}
-	aws := awsx.Config{Profile: "dev", Region: "us-east-1", IAMEndpoint: url, STSEndpoint: url, RetryMaxAttempts: 1}
-	eng, err := session.Open(session.Options{Env: func(k string) string { return env[k] }, AWS: aws, Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng.Now = srv.Clock().Now
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(termenv.Ascii)
-	return srv, &common.Context{Profile: "dev", Engine: eng, AWS: aws, Styles: common.NewStyles(r), Now: srv.Clock().Now}
+	w := screentest.SetupWith(t, screentest.Options{Scenario: localaws.ScenarioNewUser, Profile: "dev",
+		Clock: time.Now().Truncate(30 * time.Second).Add(5 * time.Second),
+		Config: func(s *localaws.Seeded) string {
+			return fmt.Sprintf("[profile dev]\nregion = us-east-1\n\n[profile admin]\nsource_profile = dev\nrole_arn = %s\n", s.Roles["iam-role-admin"])
+		}})
+	w.Ctx.Width, w.Ctx.Height = 0, 0 // the host gives the screen its size
+	return w.Srv, w.Ctx
 }
 
 // host runs a screen as a program, as the root would (without its header and footer).

@@ -41,13 +41,38 @@ type World struct {
 	Ctx      *common.Context
 }
 
+// Options change the account Setup builds; the zero value is Setup's.
+type Options struct {
+	Scenario string                          // localaws scenario (default: onboarded)
+	Profile  string                          // the source profile holding the seeded key (default "demo")
+	Config   func(s *localaws.Seeded) string // the AWS config file (default: Profile with the seeded device)
+	Clock    time.Time                       // the endpoint's clock, which stays put (default Frozen)
+}
+
 // Setup builds a World for t; it fails t on any AccessDenied the test did not expect.
-func Setup(t *testing.T) *World {
+func Setup(t *testing.T) *World { return SetupWith(t, Options{}) }
+
+// SetupWith builds a World for t as o says; it fails t on any AccessDenied the test did not expect.
+func SetupWith(t *testing.T, o Options) *World {
 	t.Helper()
+	if o.Scenario == "" {
+		o.Scenario = localaws.ScenarioOnboarded
+	}
+	if o.Profile == "" {
+		o.Profile = "demo"
+	}
+	if o.Config == nil {
+		o.Config = func(s *localaws.Seeded) string {
+			return fmt.Sprintf("[profile %s]\nregion = us-east-1\nmfa_serial = %s\n", o.Profile, s.MFASerial)
+		}
+	}
+	if o.Clock.IsZero() {
+		o.Clock = Frozen
+	}
 	lipgloss.SetColorProfile(termenv.Ascii)
 	srv := localaws.New(localaws.Options{})
-	srv.Clock().Set(Frozen)
-	seeded, err := srv.Seed(localaws.ScenarioOnboarded)
+	srv.Clock().Set(o.Clock)
+	seeded, err := srv.Seed(o.Scenario)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,26 +83,25 @@ func Setup(t *testing.T) *World {
 	t.Cleanup(func() { _ = srv.Close() })
 	dir := t.TempDir()
 	config := filepath.Join(dir, "config")
-	body := fmt.Sprintf("[profile demo]\nregion = us-east-1\nmfa_serial = %s\n", seeded.MFASerial)
-	if err := os.WriteFile(config, []byte(body), 0o600); err != nil {
+	if err := os.WriteFile(config, []byte(o.Config(seeded)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	env := map[string]string{"HOME": dir, "AWS_CONFIG_FILE": config, "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
 		"KAGI_STATE_DIR": filepath.Join(dir, "state")}
-	cfg := awsx.Config{Region: "us-east-1", IAMEndpoint: url, STSEndpoint: url, RetryMaxAttempts: 1}
+	cfg := awsx.Config{Profile: o.Profile, Region: "us-east-1", IAMEndpoint: url, STSEndpoint: url, RetryMaxAttempts: 1}
 	store := session.NewStore(keyring.NewArrayKeyring(nil), "array")
 	eng, err := session.Open(session.Options{Env: func(k string) string { return env[k] }, AWS: cfg, Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}
 	eng.Now = srv.Clock().Now
-	if err := store.PutKey("demo", session.LongTermKey{AccessKeyID: seeded.AccessKeyID, SecretAccessKey: seeded.SecretAccessKey}); err != nil {
+	if err := store.PutKey(o.Profile, session.LongTermKey{AccessKeyID: seeded.AccessKeyID, SecretAccessKey: seeded.SecretAccessKey}); err != nil {
 		t.Fatal(err)
 	}
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.Ascii)
 	w := &World{T: t, Expected: map[string]bool{}, run: runner{msgs: make(chan tea.Msg, 64)}, Srv: srv, Seeded: seeded, Cfg: cfg, Ctx: &common.Context{
-		Profile: "demo", Engine: eng, AWS: cfg, Styles: common.NewStyles(r), Now: srv.Clock().Now, Width: 80, Height: 24,
+		Profile: o.Profile, Engine: eng, AWS: cfg, Styles: common.NewStyles(r), Now: srv.Clock().Now, Width: 80, Height: 24,
 	}}
 	t.Cleanup(w.NoUnexpectedErrors)
 	return w
