@@ -39,7 +39,7 @@ func RunDoctor(ctx context.Context, opts DoctorOptions) ([]awsx.Check, error) {
 	}
 	checks := []awsx.Check{KeyringCheck(store, storeErr)}
 	creds, credsErr := LoadCredentials(CredentialsPath(env))
-	checks = append(checks, PlaintextKeysCheck(creds, credsErr))
+	checks = append(checks, VolatileImportNote(PlaintextKeysCheck(creds, credsErr), store))
 
 	profile := opts.Profile
 	if profile == "" {
@@ -160,6 +160,15 @@ func PlaintextKeysCheck(c *Credentials, readErr error) awsx.Check {
 		check.Status = awsx.CheckWarn
 		check.Detail = fmt.Sprintf("%s holds the long-term access keys of profiles %s in plaintext.", c.Path, strings.Join(plain, ", "))
 		check.Fix = fmt.Sprintf("Move them into the keyring with 'kagi import PROFILE' for each (%s).", strings.Join(plain, ", "))
+	}
+	return check
+}
+
+// VolatileImportNote adds to a plaintext-keys warning what 'kagi import' will say when store is volatile
+// (keyctl): it moves the only copy of a key there only with --volatile.
+func VolatileImportNote(check awsx.Check, store *Store) awsx.Check {
+	if check.ID == "plaintext-keys" && check.Status == awsx.CheckWarn && check.Fix != "" && store != nil && store.Volatile() {
+		check.Fix += " The keyctl keyring forgets keys at reboot: use a lasting one (KAGI_KEYRING_BACKEND=file), or keep a copy elsewhere and pass --volatile."
 	}
 	return check
 }

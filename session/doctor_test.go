@@ -245,3 +245,22 @@ func TestRunDoctorWithoutCredentials(t *testing.T) {
 		t.Error("AWS was called without credentials")
 	}
 }
+
+func TestVolatileImportNote(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "credentials")
+	if err := os.WriteFile(path, []byte("[dev]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = "+strings.Repeat("s", 40)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	warn := session.PlaintextKeysCheck(session.LoadCredentials(path))
+	keyctl := session.NewStore(keyring.NewArrayKeyring(nil), "keyctl")
+	file := session.NewStore(keyring.NewArrayKeyring(nil), "file")
+	if c := session.VolatileImportNote(warn, keyctl); !strings.Contains(c.Fix, "'kagi import dev'") || !strings.Contains(c.Fix, "--volatile") {
+		t.Fatalf("keyctl: %q", c.Fix)
+	}
+	if c := session.VolatileImportNote(warn, file); c.Fix != warn.Fix {
+		t.Fatalf("file: %q", c.Fix)
+	}
+	if ok := session.PlaintextKeysCheck(session.LoadCredentials(filepath.Join(t.TempDir(), "none"))); session.VolatileImportNote(ok, keyctl) != ok {
+		t.Fatal("a check with nothing to import was changed")
+	}
+}

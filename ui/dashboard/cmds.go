@@ -122,7 +122,7 @@ func loadLocal(c *common.Context) tea.Cmd {
 			}
 		}
 		if e.Creds != nil {
-			check := session.PlaintextKeysCheck(e.Creds, nil)
+			check := session.VolatileImportNote(session.PlaintextKeysCheck(e.Creds, nil), e.Store)
 			info.Plaintext = &check
 		}
 		return localMsg{info: info}
