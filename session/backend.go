@@ -33,6 +33,10 @@ type StoreOptions struct {
 	Passphrase func(prompt string) (string, error) // file backend passphrase; nil = KAGI_FILE_PASSPHRASE
 	Env        Env                                 // nil = os.Getenv
 	Debug      func(format string, args ...any)    // optional; never receives secrets
+	// SplitSessions caches sessions in the kernel keyring on Linux, whatever backend holds the keys, unless
+	// KAGI_SESSION_CACHE=backend (see openSessionKeyctl). kagi's commands set it; the demo keeps everything
+	// in its own throwaway keyring.
+	SplitSessions bool
 }
 
 // OpenStore opens the keyring backend chosen by opts. It is the only keyring.Open in kagi.
@@ -48,6 +52,14 @@ func OpenStore(opts StoreOptions) (*Store, error) {
 	name, err := chooseBackend(opts.Backend, env, runtime.GOOS)
 	if err != nil {
 		return nil, err
+	}
+	var sessionsInKeyctl bool
+	switch v := env(SessionCacheEnv); v {
+	case "", "keyctl":
+		sessionsInKeyctl = opts.SplitSessions && runtime.GOOS == "linux"
+	case "backend":
+	default:
+		return nil, fmt.Errorf("unknown %s %q; use keyctl (the default on Linux) or backend", SessionCacheEnv, v)
 	}
 	var candidates []string
 	if name != "" {
@@ -88,6 +100,9 @@ func OpenStore(opts StoreOptions) (*Store, error) {
 			if b == "file" {
 				s.fileDir = cfg.FileDir
 			}
+			if sessionsInKeyctl && b != "keyctl" {
+				s.sess = openSessionKeyctl(cfg, debug)
+			}
 			return s, nil
 		}
 		err := explainOpen(b, failureCause(logged, b), env, cfg.LibSecretCollectionName)
@@ -96,6 +111,35 @@ func OpenStore(opts StoreOptions) (*Store, error) {
 		}
 	}
 	return nil, firstErr
+}
+
+// SessionCacheEnv chooses where cached sessions go: "keyctl" (the default on Linux: the kernel keyring,
+// whatever backend holds the long-term keys) or "backend" (the same keyring as the keys).
+const SessionCacheEnv = "KAGI_SESSION_CACHE"
+
+// openSessionKeyctl opens the kernel keyring for cached sessions, or returns nil (sessions then stay in the
+// keys' keyring) where it is not usable, e.g. a container that blocks the keyctl system calls. Sessions are
+// short-lived and cheap to lose, so the kernel keyring's lifetime (until the user's last process ends or
+// the machine reboots) suits them; it needs no daemon, passphrase or file, and kagi-credential-process reads
+// it directly. Like an unlocked Secret Service collection, it is readable by the user's own processes only.
+func openSessionKeyctl(cfg keyring.Config, debug func(string, ...any)) *Store {
+	cfg.AllowedBackends = []keyring.BackendType{keyring.KeyCtlBackend}
+	cfg.ServiceName = ServiceName
+	kr, logged := openLogged(cfg)
+	for _, l := range logged {
+		debug("keyring (sessions): %s", l)
+	}
+	if kr == nil {
+		debug("keyring: cached sessions stay in the keys' keyring: the kernel keyring did not open")
+		return nil
+	}
+	s := NewStore(kr, "keyctl")
+	if _, err := s.items(); err != nil { // opened, but unusable (permissions, quota): do not split
+		debug("keyring: cached sessions stay in the keys' keyring: %v", err)
+		return nil
+	}
+	debug("keyring: cached sessions go to the kernel keyring (keyctl)")
+	return s
 }
 
 // chooseBackend returns the backend to open, or "" for the library's order of preference.

@@ -35,7 +35,7 @@ func RunDoctor(ctx context.Context, opts DoctorOptions) ([]awsx.Check, error) {
 	}
 	store, storeErr := opts.Store, error(nil)
 	if store == nil {
-		store, storeErr = OpenStore(StoreOptions{Env: env, Debug: opts.AWS.Debug.Printf})
+		store, storeErr = OpenStore(StoreOptions{Env: env, Debug: opts.AWS.Debug.Printf, SplitSessions: true})
 	}
 	checks := []awsx.Check{KeyringCheck(store, storeErr)}
 	creds, credsErr := LoadCredentials(CredentialsPath(env))

@@ -25,6 +25,7 @@ const (
 // Listing is every profile kagi knows of: from the config file, the credentials file and the keyring.
 type Listing struct {
 	KeyringBackend  string           `json:"keyring_backend"`
+	SessionBackend  string           `json:"session_backend"` // where cached sessions are (keyctl on Linux)
 	ConfigFile      string           `json:"config_file"`
 	CredentialsFile string           `json:"credentials_file"`
 	Profiles        []ProfileListing `json:"profiles"`
@@ -84,7 +85,7 @@ func List(cfg *Config, creds *Credentials, store *Store, now time.Time) (*Listin
 	for _, n := range creds.Profiles() {
 		names[n] = true
 	}
-	out := &Listing{KeyringBackend: store.Backend(), ConfigFile: cfg.Path, Profiles: []ProfileListing{}}
+	out := &Listing{KeyringBackend: store.Backend(), SessionBackend: store.SessionBackend(), ConfigFile: cfg.Path, Profiles: []ProfileListing{}}
 	if creds != nil {
 		out.CredentialsFile = creds.Path
 	}

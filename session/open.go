@@ -34,7 +34,7 @@ func Open(opts Options) (*Engine, error) {
 	cfg.AddCredentialsProfiles(creds)
 	store := opts.Store
 	if store == nil {
-		if store, err = OpenStore(StoreOptions{Env: env, Debug: opts.AWS.Debug.Printf}); err != nil {
+		if store, err = OpenStore(StoreOptions{Env: env, Debug: opts.AWS.Debug.Printf, SplitSessions: true}); err != nil {
 			return nil, err
 		}
 	}

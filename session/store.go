@@ -17,11 +17,16 @@ import (
 
 // Store keeps kagi's items in a keyring: long-term keys (JSON) and cached sessions and roles
 // (warm.Entry lines). It only ever reads, lists or removes items whose names warm.ParseItemName accepts.
+//
+// Cached sessions may live in a second keyring (sess): on Linux, kagi caches them in the kernel keyring
+// whatever backend holds the long-term keys (see OpenStore), so the warm path reads them without D-Bus, a
+// passphrase or a file; the entry methods then act on sess, and listing and removal cover both keyrings.
 type Store struct {
 	kr         keyring.Keyring
 	backend    string
 	collection string // secret-service collection, for messages
 	fileDir    string // file backend directory, to enforce file modes
+	sess       *Store // where cached sessions go; nil: this keyring
 }
 
 // NewStore wraps an already-open keyring (tests use keyring.NewArrayKeyring).
@@ -29,8 +34,25 @@ func NewStore(kr keyring.Keyring, backend string) *Store {
 	return &Store{kr: &syncKeyring{kr: kr}, backend: backend, collection: "login"}
 }
 
-// Backend names the keyring backend in use.
+// Backend names the keyring backend in use (for long-term keys).
 func (s *Store) Backend() string { return s.backend }
+
+// SessionBackend names the keyring backend that holds cached sessions.
+func (s *Store) SessionBackend() string {
+	if s.sess != nil {
+		return s.sess.backend
+	}
+	return s.backend
+}
+
+// both is the keyrings entries may be in: this one, and the sessions' one when it is another. Sessions
+// cached before kagi kept them apart stay listable and removable until they expire.
+func (s *Store) both() []*Store {
+	if s.sess != nil {
+		return []*Store{s.sess, s}
+	}
+	return []*Store{s}
+}
 
 // Volatile reports a keyring that forgets: keyctl's user keyring lives only while a process of the user
 // runs, and never across a reboot. Sessions cached there are cheap to lose; a long-term key is not.
@@ -103,6 +125,9 @@ func (s *Store) KeyProfiles() ([]string, error) {
 // PutEntry stores temporary credentials of kind (warm.KindSession or warm.KindRole) for profile, then
 // removes older entries of the same kind and profile.
 func (s *Store) PutEntry(kind, profile string, e warm.Entry) error {
+	if s.sess != nil {
+		return s.sess.PutEntry(kind, profile, e)
+	}
 	if kind != warm.KindSession && kind != warm.KindRole {
 		return fmt.Errorf("internal error: cannot cache credentials of kind %q", kind)
 	}
@@ -147,6 +172,9 @@ func (s *Store) Entry(kind, profile string, validUntil time.Time) (warm.Entry, b
 // (Engine.Now) and may differ from the wall clock in tests and `kagi demo` — are removed on the way; so is
 // an unreadable chosen entry.
 func (s *Store) EntryAt(kind, profile string, now, validUntil time.Time) (warm.Entry, bool, error) {
+	if s.sess != nil {
+		return s.sess.EntryAt(kind, profile, now, validUntil)
+	}
 	items, err := s.items()
 	if err != nil {
 		return warm.Entry{}, false, err
@@ -188,14 +216,16 @@ func (s *Store) EntryAt(kind, profile string, now, validUntil time.Time) (warm.E
 
 // Entries lists cached sessions and roles from item names alone, newest first.
 func (s *Store) Entries() ([]warm.ItemInfo, error) {
-	items, err := s.items()
-	if err != nil {
-		return nil, err
-	}
 	var out []warm.ItemInfo
-	for _, it := range items {
-		if it.info.Kind != warm.KindKey {
-			out = append(out, it.info)
+	for _, r := range s.both() {
+		items, err := r.items()
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			if it.info.Kind != warm.KindKey {
+				out = append(out, it.info)
+			}
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -223,6 +253,17 @@ func (s *Store) Purge(now time.Time) (int, error) {
 }
 
 func (s *Store) removeEntries(match func(warm.ItemInfo) bool) (int, error) {
+	n := 0
+	for _, r := range s.both() {
+		m, err := r.removeEntriesHere(match)
+		if n += m; err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+func (s *Store) removeEntriesHere(match func(warm.ItemInfo) bool) (int, error) {
 	items, err := s.items()
 	if err != nil {
 		return 0, err

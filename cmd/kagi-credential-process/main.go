@@ -103,9 +103,13 @@ func parseArgs(args []string) (profile string, window time.Duration, ok bool) {
 	return profile, window, profile != ""
 }
 
-// warmBackend: the warm path reads the kernel keyring, so it applies when kagi stores sessions there:
-// KAGI_KEYRING_BACKEND=keyctl, or no backend chosen and no D-Bus session bus (kagi's Linux default).
+// warmBackend: the warm path reads the kernel keyring, so it applies where kagi caches sessions there: on
+// Linux by default whatever backend holds the keys, or with KAGI_SESSION_CACHE=backend only when that
+// backend is keyctl (KAGI_KEYRING_BACKEND=keyctl, or none chosen and no D-Bus session bus).
 func warmBackend() bool {
+	if os.Getenv("KAGI_SESSION_CACHE") != "backend" {
+		return true
+	}
 	switch os.Getenv("KAGI_KEYRING_BACKEND") {
 	case "keyctl":
 		return true

@@ -44,6 +44,7 @@ func TestEE(t *testing.T) {
 	t.Run("Keyring", func(t *testing.T) { t.Parallel(); eeKeyring(t, s) })
 	t.Run("BadInput", func(t *testing.T) { t.Parallel(); eeBadInput(t, s) })
 	t.Run("TUITerminalQueries", func(t *testing.T) { t.Parallel(); eeTUITerminalQueries(t, s) })
+	t.Run("SessionsInKeyctl", func(t *testing.T) { t.Parallel(); eeSessionsInKeyctl(t, s) })
 }
 
 // eeSuite is what the subtests share.

@@ -184,6 +184,7 @@ func (w *eeWorld) env(extra ...string) []string {
 		"XDG_CONFIG_HOME=" + w.xdgConfig,
 		"XDG_RUNTIME_DIR=" + w.xdgRuntime,
 		"KAGI_KEYRING_BACKEND=" + w.backend,
+		"KAGI_SESSION_CACHE=backend", // sessions in the world's own keyring; TestEE/SessionsInKeyctl tests the default
 	}
 	if w.info != nil {
 		base = append(base, "AWS_ENDPOINT_URL="+w.info.EndpointURL)

@@ -41,7 +41,7 @@ func (a *app) openProfileFiles(strict bool) (*profileFiles, error) {
 		creds = &session.Credentials{Path: creds.Path}
 	}
 	cfg.AddCredentialsProfiles(creds)
-	store, err := session.OpenStore(session.StoreOptions{Env: env, Debug: a.debugLog.Printf})
+	store, err := session.OpenStore(session.StoreOptions{Env: env, Debug: a.debugLog.Printf, SplitSessions: true})
 	if err != nil {
 		return nil, err
 	}

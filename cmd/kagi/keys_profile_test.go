@@ -44,7 +44,7 @@ func kpSetup(t *testing.T) *kpWorld {
 		keyring: filepath.Join(home, ".config", "kagi", "keyring")}
 	for k, v := range map[string]string{"HOME": home, "XDG_CONFIG_HOME": filepath.Join(home, ".config"),
 		"KAGI_KEYRING_BACKEND": "file", "KAGI_FILE_PASSPHRASE": "test passphrase", "KAGI_STATE_DIR": filepath.Join(home, "state"),
-		"AWS_CONFIG_FILE": w.config, "AWS_SHARED_CREDENTIALS_FILE": w.creds} {
+		"AWS_CONFIG_FILE": w.config, "AWS_SHARED_CREDENTIALS_FILE": w.creds, "KAGI_SESSION_CACHE": "backend"} {
 		env[k] = v
 	}
 	w.configBody = "[profile dev]\nregion = us-east-1\nmfa_serial = " + seeded.MFASerial + "\n\n" +

@@ -22,7 +22,7 @@ func newListCmd(a *app) *cobra.Command {
 source profile, where a source profile's long-term key is (keyring, or a plaintext file), and the cached
 sessions with their expiry. kagi reads only the keyring's item names here, never a secret.
 
---json prints one object: keyring_backend, config_file, credentials_file and profiles, each with name,
+--json prints one object: keyring_backend, session_backend (where cached sessions are), config_file, credentials_file and profiles, each with name,
 kind (role, source, invalid), role_arn, source_profile, mfa_serial, key (keyring, credentials_file,
 config_file, none; "" for roles), plaintext, in_config, sessions (kind, expires, seconds_left) and error.`,
 		GroupID: "keys",

@@ -29,6 +29,10 @@ func cliRun(t *testing.T, ctx context.Context, env map[string]string, args ...st
 	if _, ok := env["HOME"]; !ok {
 		env["HOME"] = t.TempDir()
 	}
+	if _, ok := env["KAGI_SESSION_CACHE"]; !ok {
+		// Sessions stay in the test's own keyring: the kernel keyring is shared by every test of this user.
+		env["KAGI_SESSION_CACHE"] = "backend"
+	}
 	var out, errOut bytes.Buffer
 	code := run(ctx, args, &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, env: func(k string) string { return env[k] }})
 	return cliResult{code, out.String(), errOut.String()}
