@@ -131,6 +131,15 @@ func KeyringCheck(s *Store, openErr error) awsx.Check {
 		return c
 	}
 	c.Status, c.Detail = awsx.CheckOK, fmt.Sprintf("The %s keyring works: a test item was written, read back and removed.", s.Backend())
+	if s.sess != nil {
+		if err := s.sess.CheckHealth(); err != nil {
+			c.Status = awsx.CheckWarn
+			c.Detail += " The kernel keyring, where kagi caches sessions, failed a test item: " + doctorSentence(err)
+			c.Fix = "Set KAGI_SESSION_CACHE=backend to cache sessions in the " + s.Backend() + " keyring instead."
+			return c
+		}
+		c.Detail += " Cached sessions go to the kernel keyring (keyctl), which works too."
+	}
 	return c
 }
 

@@ -49,6 +49,9 @@ func eeSessionsInKeyctl(t *testing.T, s *eeSuite) {
 	if r := w.run(nil, "kagi", "list"); r.code != 0 || !strings.Contains(r.stdout+r.stderr, w.admin) {
 		t.Fatalf("kagi list: %s", r)
 	}
+	if r := w.run(nil, "kagi", "doctor", w.dev); !strings.Contains(r.stdout, "Cached sessions go to the kernel keyring (keyctl), which works too.") {
+		t.Fatalf("kagi doctor does not check the kernel keyring that holds the sessions:\n%s", r)
+	}
 	if r := w.run(nil, "kagi", "clear", w.admin); r.code != 0 || !strings.Contains(r.stderr, "Removed 1 cached session") {
 		t.Fatalf("kagi clear %s: %s", w.admin, r)
 	}
