@@ -15,10 +15,8 @@ import (
 	"maps"
 	"net/http"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -137,17 +135,7 @@ const eeCatHelperEnv = "KAGI_EE_CATALOGUE_HELPER"
 
 // catHelper runs TestEECatalogueHelperProcess with the world's environment.
 func (w *eeWorld) catHelper(args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], append([]string{"-test.run=^TestEECatalogueHelperProcess$", "--"}, args...)...)
-	cmd.Env = w.env(eeCatHelperEnv+"=1", "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return stdout.String() + stderr.String(), err
-	}
-	return stdout.String(), nil
+	return w.helper("TestEECatalogueHelperProcess", eeCatHelperEnv, args...)
 }
 
 // TestEECatalogueHelperProcess is not a test: it reads the keyring through the session package with the
@@ -157,23 +145,7 @@ func (w *eeWorld) catHelper(args ...string) (string, error) {
 //	                   "entry KIND PROFILE" for each of their cached sessions
 //	whoami PROFILE     call sts:GetCallerIdentity at $AWS_ENDPOINT_URL with the profile's stored key and
 //	                   print the ARN
-func TestEECatalogueHelperProcess(t *testing.T) {
-	if os.Getenv(eeCatHelperEnv) != "1" {
-		return
-	}
-	args := os.Args
-	for i, a := range args {
-		if a == "--" {
-			args = args[i+1:]
-			break
-		}
-	}
-	if err := eeCatHelperMain(args); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(0)
-}
+func TestEECatalogueHelperProcess(t *testing.T) { eeRunHelper(eeCatHelperEnv, eeCatHelperMain) }
 
 func eeCatHelperMain(args []string) error {
 	if len(args) == 0 || (args[0] != "state" && (args[0] != "whoami" || len(args) != 2)) {

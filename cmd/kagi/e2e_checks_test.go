@@ -32,8 +32,12 @@ const eeHelperEnv = "KAGI_EE_HELPER"
 //	entries                     print the cached entries as KIND PROFILE, one a line
 //	clear PROFILE...            remove the cached entries of the profiles
 //	remove PROFILE...           remove the cached entries and keys of the profiles
-func TestEEHelperProcess(t *testing.T) {
-	if os.Getenv(eeHelperEnv) != "1" {
+func TestEEHelperProcess(t *testing.T) { eeRunHelper(eeHelperEnv, eeHelperMain) }
+
+// eeRunHelper is the body of a helper-process test: when envVar is "1" (set by the test that started this
+// binary), it runs main on the arguments after "--" and exits with its outcome; otherwise it does nothing.
+func eeRunHelper(envVar string, main func(args []string) error) {
+	if os.Getenv(envVar) != "1" {
 		return
 	}
 	args := os.Args
@@ -43,7 +47,7 @@ func TestEEHelperProcess(t *testing.T) {
 			break
 		}
 	}
-	if err := eeHelperMain(args); err != nil {
+	if err := main(args); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

@@ -369,11 +369,17 @@ func (w *eeWorld) store(args ...string) string {
 }
 
 func (w *eeWorld) storeErr(args ...string) (string, error) {
+	return w.helper("TestEEHelperProcess", eeHelperEnv, args...)
+}
+
+// helper runs the helper-process test named test (see eeRunHelper) in the world's environment: stdout, or
+// stdout and stderr with the error.
+func (w *eeWorld) helper(test, envVar string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], append([]string{"-test.run=^TestEEHelperProcess$", "--"}, args...)...)
+	cmd := exec.CommandContext(ctx, os.Args[0], append([]string{"-test.run=^" + test + "$", "--"}, args...)...)
 	// The race detector sleeps a second at exit unless told otherwise.
-	cmd.Env = w.env(eeHelperEnv+"=1", "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+	cmd.Env = w.env(envVar+"=1", "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
