@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"github.com/99designs/keyring"
+
+	"github.com/kagi-cli/kagi/session/warm"
 )
 
 // ServiceName names kagi's place in every backend. For keyctl it is the named keyring inside the user keyring
@@ -113,9 +115,8 @@ func OpenStore(opts StoreOptions) (*Store, error) {
 	return nil, firstErr
 }
 
-// SessionCacheEnv chooses where cached sessions go: "keyctl" (the default on Linux: the kernel keyring,
-// whatever backend holds the long-term keys) or "backend" (the same keyring as the keys).
-const SessionCacheEnv = "KAGI_SESSION_CACHE"
+// SessionCacheEnv chooses where cached sessions go (warm.SessionCacheEnv).
+const SessionCacheEnv = warm.SessionCacheEnv
 
 // openSessionKeyctl opens the kernel keyring for cached sessions, or returns nil (sessions then stay in the
 // keys' keyring) where it is not usable, e.g. a container that blocks the keyctl system calls. Sessions are

@@ -107,7 +107,7 @@ func parseArgs(args []string) (profile string, window time.Duration, ok bool) {
 // Linux by default whatever backend holds the keys, or with KAGI_SESSION_CACHE=backend only when that
 // backend is keyctl (KAGI_KEYRING_BACKEND=keyctl, or none chosen and no D-Bus session bus).
 func warmBackend() bool {
-	if os.Getenv("KAGI_SESSION_CACHE") != "backend" {
+	if os.Getenv(warm.SessionCacheEnv) != "backend" {
 		return true
 	}
 	switch os.Getenv("KAGI_KEYRING_BACKEND") {
